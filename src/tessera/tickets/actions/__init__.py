@@ -1,0 +1,27 @@
+"""Every write to a ticket goes through one of these functions."""
+
+from tessera.tickets.actions.conversation import (
+    add_agent_reply,
+    add_customer_message,
+    add_note,
+    split_message,
+)
+from tessera.tickets.actions.create import create_ticket
+from tessera.tickets.actions.fields import assign, change_fields, change_status, tag, untag
+from tessera.tickets.actions.structure import link, merge, unlink
+
+__all__ = [
+    "add_agent_reply",
+    "add_customer_message",
+    "add_note",
+    "assign",
+    "change_fields",
+    "change_status",
+    "create_ticket",
+    "link",
+    "merge",
+    "split_message",
+    "tag",
+    "unlink",
+    "untag",
+]

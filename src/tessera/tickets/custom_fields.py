@@ -1,0 +1,65 @@
+"""Validating values of admin-defined ticket fields against their definitions."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from tessera.core.errors import ValidationFailed
+from tessera.tickets.models import CustomField, FieldType
+
+
+def clean_values(values: dict[str, Any], *, partial: bool = True) -> dict[str, Any]:
+    definitions = {f.key: f for f in CustomField.objects.filter(is_active=True)}
+    cleaned: dict[str, Any] = {}
+    for key, raw in values.items():
+        definition = definitions.get(key)
+        if definition is None:
+            raise ValidationFailed(f"Unknown custom field {key!r}", field=f"custom_fields.{key}")
+        cleaned[key] = _clean_one(definition, raw)
+    if not partial:
+        for key, definition in definitions.items():
+            if definition.required and cleaned.get(key) in (None, ""):
+                raise ValidationFailed(f"{definition.label} is required", field=f"custom_fields.{key}")
+    return cleaned
+
+
+def _clean_one(definition: CustomField, raw: Any) -> Any:
+    field = f"custom_fields.{definition.key}"
+    if raw is None or raw == "":
+        return None
+    match definition.field_type:
+        case FieldType.TEXT:
+            text = str(raw)
+            if len(text) > 10_000:
+                raise ValidationFailed("Text is too long", field=field)
+            return text
+        case FieldType.NUMBER:
+            if isinstance(raw, bool):
+                raise ValidationFailed("Must be a number", field=field)
+            try:
+                number = Decimal(str(raw))
+            except InvalidOperation:
+                raise ValidationFailed("Must be a number", field=field) from None
+            if not number.is_finite():
+                raise ValidationFailed("Must be a finite number", field=field)
+            return int(number) if number == number.to_integral_value() else float(number)
+        case FieldType.DATE:
+            try:
+                return datetime.date.fromisoformat(str(raw)).isoformat()
+            except ValueError:
+                raise ValidationFailed("Must be a date (YYYY-MM-DD)", field=field) from None
+        case FieldType.BOOLEAN:
+            if isinstance(raw, bool):
+                return raw
+            if str(raw).lower() in {"true", "1", "yes"}:
+                return True
+            if str(raw).lower() in {"false", "0", "no"}:
+                return False
+            raise ValidationFailed("Must be true or false", field=field)
+        case FieldType.CHOICE:
+            if str(raw) not in [str(c) for c in definition.choices]:
+                raise ValidationFailed("Not one of the choices", field=field)
+            return str(raw)
+    raise ValidationFailed("Unsupported field type", field=field)

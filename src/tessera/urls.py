@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, include, path
+
+from tessera.api.v1.app import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("api/v1/", api.urls),
+    path("", include("tessera.web.urls")),
+]
