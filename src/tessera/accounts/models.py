@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -140,10 +140,6 @@ class ContactNote(models.Model):
         ordering = ["-created_at"]
 
 
-class TesseraUserManager(UserManager["User"]):
-    pass
-
-
 class User(AbstractUser):
     """A person who signs in: an agent or admin of the desk, or a customer of the portal."""
 
@@ -163,8 +159,6 @@ class User(AbstractUser):
     away_until = models.DateTimeField(null=True, blank=True)
     max_open_tickets = models.PositiveIntegerField(default=0)  # 0: no cap
     skills = models.JSONField(default=dict, blank=True)
-
-    objects = TesseraUserManager()
 
     class Meta:
         constraints = [

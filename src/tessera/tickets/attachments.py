@@ -7,6 +7,7 @@ import mimetypes
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -37,7 +38,7 @@ def clean_filename(name: str) -> str:
 
 
 def check_size(size: int) -> None:
-    limit = int(settings.TESSERA["MAX_ATTACHMENT_BYTES"])
+    limit = cast(int, settings.TESSERA["MAX_ATTACHMENT_BYTES"])
     if size > limit:
         raise ValidationFailed(
             f"Attachment is {size} bytes; the limit is {limit} bytes", field="attachments"

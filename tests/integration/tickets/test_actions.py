@@ -11,7 +11,13 @@ from django.db import transaction
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import ClosingPolicy
 from tessera.channels.models import Delivery
-from tessera.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from tessera.core.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from tessera.jobs.models import Job
 from tessera.tickets import actions
 from tessera.tickets.access import access_ticket

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models.functions import Lower
+from django.db.models import Q
 
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import Department, User
@@ -37,16 +37,18 @@ def clean_tag(name: str) -> str:
 
 def resolve_tags(names: Iterable[str]) -> list[Tag]:
     wanted = {clean_tag(n).casefold(): clean_tag(n) for n in names}
-    existing = {
-        t.name.casefold(): t
-        for t in Tag.objects.annotate(lname=Lower("name")).filter(lname__in=[k.lower() for k in wanted])
-    }
-    tags = []
+    if not wanted:
+        return []
+    match = Q()
+    for name in wanted.values():
+        match |= Q(name__iexact=name)
+    existing: dict[str, Tag] = {t.name.casefold(): t for t in Tag.objects.filter(match)}
+    tags: list[Tag] = []
     for key, name in wanted.items():
-        tag = existing.get(key)
-        if tag is None:
-            tag, _ = Tag.objects.get_or_create(name=name)
-        tags.append(tag)
+        found = existing.get(key)
+        if found is None:
+            found, _ = Tag.objects.get_or_create(name=name)
+        tags.append(found)
     return tags
 
 

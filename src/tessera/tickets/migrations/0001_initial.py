@@ -2,10 +2,11 @@
 
 import django.db.models.deletion
 import django.db.models.functions.text
-import tessera.tickets.models
-import tessera.tickets.states
 from django.conf import settings
 from django.db import migrations, models
+
+import tessera.tickets.models
+import tessera.tickets.states
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,73 @@
+"""Fetch-and-check for people and organisations, and the role gates the accounts actions use.
+
+Two kinds of "no": an actor whose role may never do something gets PermissionDenied, while an
+object the actor may not know about is reported as NotFound, exactly like one that does not
+exist (a customer guessing contact ids learns nothing).
+"""
+
+from __future__ import annotations
+
+from tessera.accounts.actor import Actor
+from tessera.accounts.models import Contact, Department, Organisation, Role, User
+from tessera.core.errors import NotFound, PermissionDenied
+
+
+def require_staff(actor: Actor) -> None:
+    """Admins, agents and light agents: those who work the desk."""
+    if not (actor.is_system or actor.is_staff_member):
+        raise PermissionDenied("Only agents may do this")
+
+
+def require_agent(actor: Actor) -> None:
+    """Admins and full agents, not light agents."""
+    if not (actor.is_system or actor.is_agent):
+        raise PermissionDenied("Only agents may do this")
+
+
+def require_admin(actor: Actor) -> None:
+    if not (actor.is_system or actor.is_admin):
+        raise PermissionDenied("Only administrators may do this")
+
+
+def access_contact(actor: Actor, contact_id: int) -> Contact:
+    """Staff see every contact; a customer sees only their own."""
+    qs = Contact.objects.select_related("organisation").prefetch_related("identities")
+    if not (actor.is_system or actor.is_staff_member):
+        if actor.contact is None or actor.contact.pk != contact_id:
+            raise NotFound("Contact not found")
+    try:
+        return qs.get(pk=contact_id)
+    except (Contact.DoesNotExist, ValueError, OverflowError):
+        raise NotFound("Contact not found") from None
+
+
+def access_organisation(actor: Actor, organisation_id: int) -> Organisation:
+    require_staff(actor)
+    try:
+        return Organisation.objects.get(pk=organisation_id)
+    except (Organisation.DoesNotExist, ValueError, OverflowError):
+        raise NotFound("Organisation not found") from None
+
+
+def access_department(actor: Actor, department_id: int) -> Department:
+    """Everyone signed in may read departments (customers choose one when opening a ticket)."""
+    qs = Department.objects.all()
+    if not (actor.is_system or actor.is_staff_member):
+        qs = qs.filter(is_active=True)
+    try:
+        return qs.get(pk=department_id)
+    except (Department.DoesNotExist, ValueError, OverflowError):
+        raise NotFound("Department not found") from None
+
+
+def access_agent(actor: Actor, user_id: int) -> User:
+    """The agent directory is for agents and admins."""
+    require_agent(actor)
+    try:
+        return (
+            User.objects.filter(role__in=[Role.ADMIN, Role.AGENT, Role.LIGHT_AGENT])
+            .prefetch_related("memberships")
+            .get(pk=user_id)
+        )
+    except (User.DoesNotExist, ValueError, OverflowError):
+        raise NotFound("Agent not found") from None
