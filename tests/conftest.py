@@ -11,6 +11,12 @@ import pytest
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Real hashing costs ~0.3 s a user; the fixtures create eight per test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data`` beside the checkout; absent in a user's own clone."""
@@ -22,7 +28,15 @@ def shared_data() -> Path:
 @pytest.fixture
 def desk(db: Any) -> dict[str, Any]:
     """Two departments, an admin, agents inside and outside, a light agent, two customers."""
-    from tessera.accounts.models import Contact, ContactIdentity, Department, Membership, Organisation, Role, User
+    from tessera.accounts.models import (
+        Contact,
+        ContactIdentity,
+        Department,
+        Membership,
+        Organisation,
+        Role,
+        User,
+    )
 
     support = Department.objects.create(name="Support", email_address="support@example.test")
     billing = Department.objects.create(name="Billing", email_address="billing@example.test")

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "tessera.channels",
     "tessera.api",
     "tessera.web",
+    "tessera.agent_ui",
     "tessera.demo",
 ]
 

@@ -6,5 +6,6 @@ from tessera.api.v1.app import api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
+    path("desk/", include("tessera.agent_ui.urls")),
     path("", include("tessera.web.urls")),
 ]

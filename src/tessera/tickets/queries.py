@@ -30,6 +30,7 @@ class TicketFilters:
     channel: Sequence[str] = ()
     requester: Sequence[int] = ()
     updated_since: datetime | None = None
+    text: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -62,6 +63,13 @@ def filtered(actor: Actor, filters: TicketFilters) -> QuerySet[Ticket]:
         qs = qs.filter(requester_id__in=filters.requester)
     if filters.updated_since is not None:
         qs = qs.filter(updated_at__gte=filters.updated_since)
+    if filters.text.strip():
+        text = filters.text.strip()
+        match = Q(subject__icontains=text)
+        digits = text.lstrip("#")
+        if digits.isdigit() and len(digits) < 18:
+            match |= Q(number=int(digits))
+        qs = qs.filter(match)
     for name in filters.tag:
         # One EXISTS per tag: "all of these tags", without duplicate rows from a join.
         through = Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk"), tag__name__iexact=name)

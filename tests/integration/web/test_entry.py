@@ -27,7 +27,7 @@ def test_login_page_renders_with_csp(client: Client) -> None:
         ("outsider", "Billing secret", "Printer on fire"),
         ("admin", "Billing secret", None),
         ("customer_a", "Printer on fire", "Billing secret"),
-        ("customer_b", "You have no requests yet", "Printer on fire"),
+        ("customer_b", "Billing secret", "Printer on fire"),
     ],
 )
 def test_landing_page_per_role(client: Client, desk: dict[str, Any], make_ticket: Any, who: str, sees: str, hidden: str | None) -> None:

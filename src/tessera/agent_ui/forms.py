@@ -1,0 +1,50 @@
+"""Forms of the agent desk: they validate input; the actions decide what is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tessera.accounts.models import Department, User
+from tessera.tickets.models import Priority, TicketType
+from tessera.tickets.states import STATUS_CHOICES
+
+
+class FilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label=_("Search"))
+    status = forms.MultipleChoiceField(required=False, choices=STATUS_CHOICES, label=_("Status"))
+    department = forms.ModelChoiceField(queryset=Department.objects.filter(is_active=True), required=False, label=_("Department"))
+    assignee = forms.CharField(required=False, max_length=20, label=_("Assignee"))
+    priority = forms.MultipleChoiceField(required=False, choices=Priority.choices, label=_("Priority"))
+    type = forms.MultipleChoiceField(required=False, choices=TicketType.choices, label=_("Type"))
+    tag = forms.CharField(required=False, max_length=64, label=_("Tag"))
+    channel = forms.CharField(required=False, max_length=16, label=_("Channel"))
+    cursor = forms.CharField(required=False, max_length=200)
+
+
+class ReplyForm(forms.Form):
+    KIND_CHOICES = [("public", _("Public reply")), ("note", _("Internal note"))]
+    kind = forms.ChoiceField(choices=KIND_CHOICES, initial="public")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=100_000, required=False)
+    status = forms.ChoiceField(choices=[("", _("Keep status"))] + STATUS_CHOICES, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class FieldsForm(forms.Form):
+    status = forms.ChoiceField(choices=STATUS_CHOICES)
+    priority = forms.ChoiceField(choices=Priority.choices)
+    type = forms.ChoiceField(choices=TicketType.choices)
+    department = forms.ModelChoiceField(queryset=Department.objects.filter(is_active=True))
+    assignee = forms.ModelChoiceField(queryset=User.objects.filter(role__in=["admin", "agent", "light_agent"], is_active=True), required=False)
+    add_tags = forms.CharField(required=False, max_length=500, label=_("Add tags (comma separated)"))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {k: data[k] for k in ("status", "priority", "type", "department", "assignee")}
+
+
+class MergeForm(forms.Form):
+    target = forms.IntegerField(min_value=1, label=_("Merge into ticket number"))

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from tessera.agent_ui import views
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", views.ticket_list, name="list"),
+    path("tickets/<int:number>/", views.ticket_detail, name="ticket"),
+    path("tickets/<int:number>/reply", views.post_reply, name="reply"),
+    path("tickets/<int:number>/fields", views.post_fields, name="fields"),
+    path("tickets/<int:number>/merge", views.post_merge, name="merge"),
+    path("attachments/<int:attachment_id>", views.download_attachment, name="attachment"),
+]

@@ -1,0 +1,244 @@
+"""The agent desk. Views parse input, call one query or one action, and render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tessera.accounts.actor import Actor
+from tessera.accounts.models import User
+from tessera.agent_ui.forms import FieldsForm, FilterForm, MergeForm, ReplyForm
+from tessera.core.errors import Conflict, NotFound, TesseraError
+from tessera.tickets import actions, queries
+from tessera.tickets.access import access_ticket
+from tessera.tickets.attachments import NewAttachment
+from tessera.tickets.models import Attachment, Message, TicketEvent
+from tessera.tickets.permissions import can_edit, can_view
+
+View = Callable[..., HttpResponse]
+
+
+def agent_required(view: View) -> View:
+    """Agents only. Customers get 404: the desk's existence is not theirs to probe."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        assert isinstance(user, User)
+        if not user.is_agent or not user.is_active:
+            raise Http404
+        request.actor = Actor.of(user)  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor = getattr(request, "actor", None)
+    assert isinstance(actor, Actor)
+    return actor
+
+
+def _filters(form: FilterForm, user: User) -> queries.TicketFilters:
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = queries.TicketFilters(
+        status=data.get("status") or [],
+        priority=data.get("priority") or [],
+        type=data.get("type") or [],
+        tag=[data["tag"]] if data.get("tag") else [],
+        channel=[data["channel"]] if data.get("channel") else [],
+        department=[data["department"].pk] if data.get("department") else [],
+        text=data.get("q") or "",
+    )
+    assignee = data.get("assignee") or ""
+    if assignee == "me":
+        filters.assignee = [user.pk]
+    elif assignee == "unassigned":
+        filters.unassigned = True
+    elif assignee.isdigit():
+        filters.assignee = [int(assignee)]
+    return filters
+
+
+@agent_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    assert isinstance(request.user, User)
+    form = FilterForm(request.GET or None)
+    filters = _filters(form, request.user)
+    try:
+        page = queries.ticket_list(actor, filters, limit=25, cursor=request.GET.get("cursor") or None)
+    except TesseraError:
+        page = queries.ticket_list(actor, filters, limit=25)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return render(
+        request,
+        "agent_ui/list.html",
+        {
+            "form": form,
+            "page": page,
+            "counts": queries.department_counts(actor),
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _ticket_context(request: HttpRequest, number: int) -> dict[str, Any]:
+    actor = _actor(request)
+    try:
+        ticket = access_ticket(actor, number)
+    except NotFound:
+        raise Http404 from None
+    conversation = list(
+        Message.objects.filter(ticket=ticket)
+        .select_related("author_user", "author_contact")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("created_at", "id")
+    )
+    events = list(TicketEvent.objects.filter(ticket=ticket).order_by("-created_at", "-id")[:200])
+    return {
+        "ticket": ticket,
+        "conversation": conversation,
+        "events": events,
+        "tags": list(ticket.tags.all()),
+        "links": list(ticket.outgoing_links.select_related("target")) + list(ticket.incoming_links.select_related("source")),
+        "may_edit": can_edit(actor, ticket),
+        "reply_form": ReplyForm(initial={"version": ticket.version}),
+        "fields_form": FieldsForm(
+            initial={
+                "status": ticket.status,
+                "priority": ticket.priority,
+                "type": ticket.type,
+                "department": ticket.department_id,
+                "assignee": ticket.assignee_id,
+                "version": ticket.version,
+            }
+        ),
+        "merge_form": MergeForm(),
+    }
+
+
+@agent_required
+def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
+    return render(request, "agent_ui/ticket.html", _ticket_context(request, number))
+
+
+@agent_required
+@require_POST
+def post_reply(request: HttpRequest, number: int) -> HttpResponse:
+    actor = _actor(request)
+    form = ReplyForm(request.POST)
+    context = _ticket_context(request, number)
+    ticket = context["ticket"]
+    if not form.is_valid():
+        context["reply_form"] = form
+        return render(request, "agent_ui/ticket.html", context, status=422)
+    data = form.cleaned_data
+    uploads = [
+        NewAttachment(filename=f.name or "attachment", content=f.read(), content_type=f.content_type or "")
+        for f in request.FILES.getlist("attachments")
+    ]
+    try:
+        if data["kind"] == "note":
+            actions.add_note(actor, ticket, body_text=data["body"], attachments=uploads)
+        else:
+            actions.add_agent_reply(
+                actor,
+                ticket,
+                body_text=data["body"],
+                attachments=uploads,
+                status=data["status"] or None,
+                expected_version=data["version"],
+            )
+    except Conflict:
+        # Someone else changed the ticket since this page loaded: show what changed and keep
+        # every word the agent typed, so they can send it again after a look.
+        context = _ticket_context(request, number)
+        form = ReplyForm(initial={**data, "version": context["ticket"].version})
+        context["reply_form"] = form
+        context["collision"] = True
+        return render(request, "agent_ui/ticket.html", context, status=409)
+    except TesseraError as error:
+        context["reply_form"] = form
+        context["error"] = error.message
+        return render(request, "agent_ui/ticket.html", context, status=error.status)
+    messages.success(request, _("Note added.") if data["kind"] == "note" else _("Reply sent."))
+    return redirect("desk:ticket", number=number)
+
+
+@agent_required
+@require_POST
+def post_fields(request: HttpRequest, number: int) -> HttpResponse:
+    actor = _actor(request)
+    context = _ticket_context(request, number)
+    ticket = context["ticket"]
+    form = FieldsForm(request.POST)
+    if not form.is_valid():
+        context["fields_form"] = form
+        return render(request, "agent_ui/ticket.html", context, status=422)
+    try:
+        updated = actions.change_fields(actor, ticket, form.changes(), expected_version=form.cleaned_data["version"])
+        tags = [t for t in form.cleaned_data["add_tags"].split(",") if t.strip()]
+        if tags:
+            actions.tag(actor, updated, tags)
+    except Conflict:
+        context = _ticket_context(request, number)
+        context["collision"] = True
+        return render(request, "agent_ui/ticket.html", context, status=409)
+    except TesseraError as error:
+        context["error"] = error.message
+        return render(request, "agent_ui/ticket.html", context, status=error.status)
+    messages.success(request, _("Ticket updated."))
+    return redirect("desk:ticket", number=number)
+
+
+@agent_required
+@require_POST
+def post_merge(request: HttpRequest, number: int) -> HttpResponse:
+    actor = _actor(request)
+    context = _ticket_context(request, number)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        context["merge_form"] = form
+        return render(request, "agent_ui/ticket.html", context, status=422)
+    try:
+        target = access_ticket(actor, form.cleaned_data["target"])
+        actions.merge(actor, context["ticket"], target)
+    except TesseraError as error:
+        context["error"] = error.message
+        return render(request, "agent_ui/ticket.html", context, status=error.status)
+    messages.success(request, _("Merged."))
+    return redirect("desk:ticket", number=target.number)
+
+
+@agent_required
+def download_attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        attachment = Attachment.objects.select_related("message__ticket").get(pk=attachment_id)
+    except Attachment.DoesNotExist:
+        raise Http404 from None
+    if not can_view(actor, attachment.message.ticket):
+        raise Http404
+    inline = attachment.is_image and request.GET.get("inline") == "1"
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.filename,
+        content_type=attachment.content_type if inline else "application/octet-stream",
+    )
+    # An uploaded file is never interpreted as a page of ours.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
