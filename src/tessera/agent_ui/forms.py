@@ -28,7 +28,7 @@ class ReplyForm(forms.Form):
     KIND_CHOICES = [("public", _("Public reply")), ("note", _("Internal note"))]
     kind = forms.ChoiceField(choices=KIND_CHOICES, initial="public")
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=100_000, required=False)
-    status = forms.ChoiceField(choices=[("", _("Keep status"))] + STATUS_CHOICES, required=False)
+    status = forms.ChoiceField(choices=[("", _("Keep status")), *STATUS_CHOICES], required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,14 +25,14 @@ from tessera.tickets.attachments import NewAttachment
 from tessera.tickets.models import Attachment, Message, TicketEvent
 from tessera.tickets.permissions import can_edit, can_view
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def agent_required(view: View) -> View:
     """Agents only. Customers get 404: the desk's existence is not theirs to probe."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -224,7 +225,7 @@ def post_merge(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @agent_required
-def download_attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def download_attachment(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
     actor = _actor(request)
     try:
         attachment = Attachment.objects.select_related("message__ticket").get(pk=attachment_id)
