@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -86,6 +87,9 @@ def _database(url: str) -> dict[str, Any]:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
         config["CONN_MAX_AGE"] = 0
+        # A file, not memory, so that servers and workers started by tests share the database;
+        # one per test process, so that concurrent runs never delete each other's.
+        config["TEST"] = {"NAME": str(ENV.data_dir / f"test_tessera_{os.getpid()}.sqlite3")}
     else:
         config["ENGINE"] = "django.db.backends.postgresql"
         config["CONN_HEALTH_CHECKS"] = True

@@ -12,5 +12,6 @@ urlpatterns = [
     path("tickets/<int:number>/reply", views.post_reply, name="reply"),
     path("tickets/<int:number>/fields", views.post_fields, name="fields"),
     path("tickets/<int:number>/merge", views.post_merge, name="merge"),
+    path("tickets/<int:number>/assign-me", views.post_assign_me, name="assign_me"),
     path("attachments/<int:attachment_id>", views.download_attachment, name="attachment"),
 ]

@@ -225,6 +225,27 @@ def post_merge(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @agent_required
+@require_POST
+def post_assign_me(request: HttpRequest, number: int) -> HttpResponse:
+    actor = _actor(request)
+    assert isinstance(request.user, User)
+    context = _ticket_context(request, number)
+    version = request.POST.get("version", "")
+    try:
+        actions.assign(
+            actor, context["ticket"], request.user, expected_version=int(version) if version.isdigit() else None
+        )
+    except Conflict:
+        context = _ticket_context(request, number)
+        context["collision"] = True
+        return render(request, "agent_ui/ticket.html", context, status=409)
+    except TesseraError as error:
+        context["error"] = error.message
+        return render(request, "agent_ui/ticket.html", context, status=error.status)
+    return redirect("desk:ticket", number=number)
+
+
+@agent_required
 def download_attachment(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
     actor = _actor(request)
     try:

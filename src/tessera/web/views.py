@@ -30,9 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     if user.is_agent:
-        counts = queries.department_counts(user)
-        tickets = queries.ticket_list(user, queries.TicketFilters(), limit=25).items
-        return render(request, "web/agent_home.html", {"counts": counts, "tickets": tickets})
+        return redirect("desk:list")
     tickets = queries.ticket_list(user, queries.TicketFilters(), limit=50).items
     return render(request, "web/customer_home.html", {"tickets": tickets})
 

@@ -42,6 +42,10 @@ POST_MATRIX: dict[str, tuple[dict[str, Any], dict[str, int]]] = {
         {"status": "open", "priority": "high", "type": "incident", "department": "{d}", "assignee": "", "version": "{v}"},
         {"anonymous": 302, "customer_a": 404, "customer_b": 404, "agent": 302, "outsider": 404, "light": 403, "admin": 302},
     ),
+    "/desk/tickets/{n}/assign-me": (
+        {"version": "{v}"},
+        {"anonymous": 302, "customer_a": 404, "customer_b": 404, "agent": 302, "outsider": 404, "light": 403, "admin": 302},
+    ),
     "/desk/tickets/{n}/merge": (
         {"target": "{other}"},
         {"anonymous": 302, "customer_a": 404, "customer_b": 404, "agent": 302, "outsider": 404, "light": 403, "admin": 302},
@@ -53,7 +57,7 @@ def test_every_desk_route_is_in_a_matrix() -> None:
     from tessera.agent_ui.urls import urlpatterns
 
     covered = {"", "tickets/<int:number>/", "attachments/<int:attachment_id>", "tickets/<int:number>/reply",
-               "tickets/<int:number>/fields", "tickets/<int:number>/merge"}
+               "tickets/<int:number>/fields", "tickets/<int:number>/merge", "tickets/<int:number>/assign-me"}
     assert {str(p.pattern) for p in urlpatterns} == covered
 
 

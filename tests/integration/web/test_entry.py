@@ -34,7 +34,7 @@ def test_landing_page_per_role(client: Client, desk: dict[str, Any], make_ticket
     make_ticket()
     make_ticket(subject="Billing secret", department=desk["billing"], requester=desk["contact_b"], body_text="x")
     client.force_login(desk[who])
-    body = client.get("/").content.decode()
+    body = client.get("/", follow=True).content.decode()
     assert sees in body
     if hidden:
         assert hidden not in body
@@ -43,7 +43,7 @@ def test_landing_page_per_role(client: Client, desk: dict[str, Any], make_ticket
 def test_hostile_subject_renders_escaped(client: Client, desk: dict[str, Any], make_ticket: Any) -> None:
     make_ticket(subject='<img src=x onerror="alert(1)">')
     client.force_login(desk["agent"])
-    body = client.get("/").content.decode()
+    body = client.get("/", follow=True).content.decode()
     assert '<img src=x onerror="alert(1)">' not in body
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in body
 
