@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tessera.agent_ui import views
+from tessera.agent_ui import settings_views, views
 
 app_name = "desk"
 
@@ -14,4 +14,10 @@ urlpatterns = [
     path("tickets/<int:number>/merge", views.post_merge, name="merge"),
     path("tickets/<int:number>/assign-me", views.post_assign_me, name="assign_me"),
     path("attachments/<int:attachment_id>", views.download_attachment, name="attachment"),
+    path("settings/", settings_views.settings_index, name="settings"),
+    path("settings/departments/new", settings_views.department_edit, name="department_new"),
+    path("settings/departments/<int:department_id>", settings_views.department_edit, name="department"),
+    path("settings/agents/new", settings_views.agent_edit, name="agent_new"),
+    path("settings/agents/<int:agent_id>", settings_views.agent_edit, name="agent"),
+    path("settings/fields", settings_views.field_edit, name="field_save"),
 ]

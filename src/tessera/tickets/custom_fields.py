@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tessera.core.errors import ValidationFailed
+from tessera.accounts.actor import Actor
+from tessera.core.errors import PermissionDenied, ValidationFailed
 from tessera.tickets.models import CustomField, FieldType
 
 
@@ -63,3 +65,34 @@ def _clean_one(definition: CustomField, raw: Any) -> Any:
                 raise ValidationFailed("Not one of the choices", field=field)
             return str(raw)
     raise ValidationFailed("Unsupported field type", field=field)
+
+
+def define_field(actor: Actor, **fields: Any) -> CustomField:
+    """Create or update a field definition (admins). Existing ticket values are kept as they are."""
+    if not actor.is_admin:
+        raise PermissionDenied("Only administrators may define custom fields")
+    key = str(fields.get("key") or "").strip()
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", key):
+        raise ValidationFailed("A key is lower-case letters, digits and _ (start with a letter)", field="key")
+    label = " ".join(str(fields.get("label") or "").split())[:120]
+    if not label:
+        raise ValidationFailed("A label is required", field="label")
+    field_type = fields.get("field_type", FieldType.TEXT)
+    if field_type not in FieldType.values:
+        raise ValidationFailed("Unknown field type", field="field_type")
+    choices = [str(c).strip() for c in fields.get("choices") or [] if str(c).strip()]
+    if field_type == FieldType.CHOICE and not choices:
+        raise ValidationFailed("A choice field needs choices", field="choices")
+    definition, _ = CustomField.objects.update_or_create(
+        key=key,
+        defaults={
+            "label": label,
+            "field_type": field_type,
+            "choices": choices,
+            "required": bool(fields.get("required")),
+            "visible_to_customers": bool(fields.get("visible_to_customers")),
+            "is_active": bool(fields.get("is_active", True)),
+            "position": int(fields.get("position") or 0),
+        },
+    )
+    return definition

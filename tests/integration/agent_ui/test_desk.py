@@ -56,7 +56,10 @@ POST_MATRIX: dict[str, tuple[dict[str, Any], dict[str, int]]] = {
 def test_every_desk_route_is_in_a_matrix() -> None:
     from tessera.agent_ui.urls import urlpatterns
 
-    covered = {"", "tickets/<int:number>/", "attachments/<int:attachment_id>", "tickets/<int:number>/reply",
+    # The settings pages have their own matrix in test_settings.py.
+    settings_routes = {"settings/", "settings/departments/new", "settings/departments/<int:department_id>",
+                       "settings/agents/new", "settings/agents/<int:agent_id>", "settings/fields"}
+    covered = settings_routes | {"", "tickets/<int:number>/", "attachments/<int:attachment_id>", "tickets/<int:number>/reply",
                "tickets/<int:number>/fields", "tickets/<int:number>/merge", "tickets/<int:number>/assign-me"}
     assert {str(p.pattern) for p in urlpatterns} == covered
 

@@ -1,0 +1,46 @@
+"""Forms of the admin settings pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from tessera.accounts.models import ClosingPolicy, Department, Role
+from tessera.tickets.models import FieldType
+
+STAFF_ROLE_CHOICES = [(r.value, r.label) for r in (Role.ADMIN, Role.AGENT, Role.LIGHT_AGENT)]
+
+
+class DepartmentForm(forms.Form):
+    name = forms.CharField(max_length=120, label=_("Name"))
+    email_address = forms.EmailField(required=False, label=_("Email address"))
+    closing_policy = forms.ChoiceField(choices=ClosingPolicy.choices, label=_("Closing policy"))
+    is_active = forms.BooleanField(required=False, initial=True, label=_("Active"))
+
+
+class AgentForm(forms.Form):
+    username = forms.CharField(max_length=150, label=_("Username"))
+    display_name = forms.CharField(max_length=200, required=False, label=_("Display name"))
+    email = forms.EmailField(required=False, label=_("Email"))
+    role = forms.ChoiceField(choices=STAFF_ROLE_CHOICES, label=_("Role"))
+    departments = forms.ModelMultipleChoiceField(
+        queryset=Department.objects.all(), required=False, label=_("Departments")
+    )
+    time_zone = forms.CharField(max_length=64, initial="UTC", label=_("Time zone"))
+    language = forms.ChoiceField(choices=settings.LANGUAGES, label=_("Language"))
+    max_open_tickets = forms.IntegerField(min_value=0, initial=0, label=_("Maximum open tickets (0: no limit)"))
+    is_active = forms.BooleanField(required=False, initial=True, label=_("Active"))
+    password = forms.CharField(
+        widget=forms.PasswordInput, required=False, min_length=8, label=_("Password (new agents)")
+    )
+
+
+class CustomFieldForm(forms.Form):
+    key = forms.SlugField(max_length=64, label=_("Key"))
+    label = forms.CharField(max_length=120, label=_("Label"))
+    field_type = forms.ChoiceField(choices=FieldType.choices, label=_("Type"))
+    choices = forms.CharField(required=False, max_length=2000, label=_("Choices (one per line)"))
+    required = forms.BooleanField(required=False, label=_("Required"))
+    visible_to_customers = forms.BooleanField(required=False, label=_("Visible to customers"))
+    is_active = forms.BooleanField(required=False, initial=True, label=_("Active"))
