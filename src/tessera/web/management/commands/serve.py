@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from typing import Any
 
 from django.conf import settings
@@ -20,19 +21,24 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--web-workers", type=int, default=1)
         parser.add_argument(
-            "--no-worker", action="store_true", help="Do not start a task worker (run `tessera worker` elsewhere)."
+            "--worker",
+            choices=["thread", "process", "none"],
+            default="thread",
+            help="Run the task worker in this process (thread, the embedded default), as a child "
+            "process, or not at all (run `tessera worker` elsewhere).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         import uvicorn
 
         worker: subprocess.Popen[bytes] | None = None
-        if not options["no_worker"]:
-            # The worker is its own process so a long job never stalls a request, and so it can
-            # be killed and restarted without taking the web server down.
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "tessera.cli", "worker"], env=os.environ.copy()
-            )
+        stop = threading.Event()
+        if options["worker"] == "process":
+            worker = subprocess.Popen([sys.executable, "-m", "tessera.cli", "worker"], env=os.environ.copy())
+        elif options["worker"] == "thread":
+            from tessera.jobs.worker import run_worker
+
+            threading.Thread(target=run_worker, kwargs={"stop": stop}, name="tessera-worker", daemon=True).start()
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"Tessera is running at {url}"))
         self.stdout.write(f"  API documentation: {url}api/v1/docs")
@@ -47,6 +53,7 @@ class Command(BaseCommand):
                 lifespan="off",
             )
         finally:
+            stop.set()
             if worker is not None and worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)
                 try:
