@@ -18,7 +18,7 @@ has open: the job commits or vanishes with the change that caused it. Workers li
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.tasks.backends.base import BaseTaskBackend
 from django.tasks.base import Task, TaskError, TaskResult, TaskResultStatus
@@ -31,6 +31,10 @@ from tessera.core import time
 
 if TYPE_CHECKING:
     from tessera.jobs.models import Job
+
+    # The stubs make these generic; at run time they are plain classes.
+    AnyTask = Task[..., Any]
+    AnyResult = TaskResult[..., Any]
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,9 @@ class DatabaseBackend(BaseTaskBackend):
     def policy(self, queue_name: str) -> QueuePolicy:
         return self._per_queue.get(queue_name, self._default)
 
-    def enqueue(self, task: Task, args: Any, kwargs: Any) -> TaskResult:
+    def enqueue[**P, R](
+        self, task: Task[P, R], args: list[Any], kwargs: dict[str, Any]
+    ) -> TaskResult[P, R]:
         from tessera.jobs.models import Job
 
         self.validate_task(task)
@@ -94,9 +100,9 @@ class DatabaseBackend(BaseTaskBackend):
         )
         result = job_to_result(job, task)
         task_enqueued.send(type(self), task_result=result)
-        return result
+        return cast("TaskResult[P, R]", result)
 
-    def get_result(self, result_id: str) -> TaskResult:
+    def get_result(self, result_id: str) -> AnyResult:
         from tessera.jobs.models import Job
 
         try:
@@ -106,7 +112,7 @@ class DatabaseBackend(BaseTaskBackend):
         return job_to_result(job)
 
 
-def resolve_task(job: Job) -> Task:
+def resolve_task(job: Job) -> AnyTask:
     """The ``Task`` a job row names, with the row's queue, priority and deferral."""
     found = import_string(job.task_path)
     if not isinstance(found, Task):
@@ -119,8 +125,8 @@ def resolve_task(job: Job) -> Task:
     )
 
 
-def job_to_result(job: Job, task: Task | None = None) -> TaskResult:
-    result = TaskResult(
+def job_to_result(job: Job, task: AnyTask | None = None) -> AnyResult:
+    result: AnyResult = TaskResult(
         task=task if task is not None else resolve_task(job),
         id=str(job.pk),
         status=TaskResultStatus(job.status),

@@ -44,14 +44,22 @@ class Job(models.Model):
 
     class Meta:
         indexes = [
-            # The claim of ready work: by queue, best priority first, oldest first. Partial,
-            # so finished jobs (the bulk of the table) cost the claim nothing.
+            # Partial indexes over READY rows only, so finished jobs (the bulk of the table)
+            # cost the claim nothing. A worker serving every queue walks the global order...
+            models.Index(
+                models.F("priority").desc(),
+                "run_after",
+                "id",
+                name="jobs_job_ready_idx",
+                condition=models.Q(status="READY"),
+            ),
+            # ...one serving a single quiet queue must not walk another queue's backlog.
             models.Index(
                 "queue_name",
                 models.F("priority").desc(),
                 "run_after",
                 "id",
-                name="jobs_job_ready_idx",
+                name="jobs_job_ready_queue_idx",
                 condition=models.Q(status="READY"),
             ),
             # Recovery: RUNNING rows whose lease ran out.
@@ -60,7 +68,6 @@ class Job(models.Model):
                 name="jobs_job_running_lease_idx",
                 condition=models.Q(status="RUNNING"),
             ),
-            models.Index("task_path", "status", name="jobs_job_task_status_idx"),
         ]
 
     def __str__(self) -> str:
@@ -78,7 +85,9 @@ class PeriodicSchedule(models.Model):
     name = models.CharField(max_length=255, unique=True)
     next_run_at = models.DateTimeField()
     last_enqueued_at = models.DateTimeField(null=True, blank=True)
-    last_job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_job = models.ForeignKey(
+        Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"{self.name} next at {self.next_run_at:%Y-%m-%d %H:%M:%S}"

@@ -35,7 +35,7 @@ from tessera.core import time
 @dataclass(frozen=True)
 class PeriodicEntry:
     name: str
-    task: Task
+    task: Task[..., Any]
     every: timedelta
     args: tuple[Any, ...] = ()
     kwargs: Mapping[str, Any] = field(default_factory=dict)
@@ -45,13 +45,13 @@ _registry: dict[str, PeriodicEntry] = {}
 
 
 def register(
-    task: Task,
+    task: Task[..., Any],
     *,
     every: timedelta,
     name: str | None = None,
     args: Sequence[Any] = (),
     kwargs: Mapping[str, Any] | None = None,
-) -> Task:
+) -> Task[..., Any]:
     """Run ``task(*args, **kwargs)`` once per ``every``; returns ``task`` for chaining."""
     if every <= timedelta(0):
         raise ValueError("a periodic task needs a positive period")

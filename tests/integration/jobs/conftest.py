@@ -10,23 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
-from tests.integration.jobs.jobtasks import EFFECT_TABLE
+EFFECT_TABLE = "jobtest_effect"  # jobtasks.EFFECT_TABLE; importing it here would need Django ready
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.get_closest_marker("postgres_only") and "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
-        pytest.skip("needs PostgreSQL (row locks, SKIP LOCKED): set DATABASE_URL=postgres://...")
 
 
 def _create_effect_table() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {EFFECT_TABLE}")
-        cursor.execute(f"CREATE TABLE {EFFECT_TABLE} (key VARCHAR(200) NOT NULL, pid INTEGER NOT NULL)")
+        cursor.execute(
+            f"CREATE TABLE {EFFECT_TABLE} (key VARCHAR(200) NOT NULL, pid INTEGER NOT NULL)"
+        )
 
 
 @pytest.fixture
@@ -56,6 +52,9 @@ def marker_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def database_url() -> str:
     """The URL of the test database (pytest-django's ``test_<name>``) for a subprocess."""
     db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        # The test settings put SQLite's test database in a file, so other processes share it.
+        return f"sqlite:///{db['NAME']}"
     auth = db["USER"] or ""
     if db.get("PASSWORD"):
         auth += f":{db['PASSWORD']}"

@@ -22,13 +22,19 @@ EFFECT_TABLE = "jobtest_effect"
 
 def write_effect(key: str) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {EFFECT_TABLE} (key, pid) VALUES (%s, %s)", [key, os.getpid()])
+        cursor.execute(f"INSERT INTO {EFFECT_TABLE} (key, pid) VALUES (%s, %s)", [key, os.getpid()])  # noqa: S608 - constant table name
+
+
+def database_is_private() -> bool:
+    """True when other threads or processes cannot open the test database (in-memory SQLite)."""
+    name = str(connection.settings_dict["NAME"])
+    return connection.vendor == "sqlite" and (name == ":memory:" or "mode=memory" in name)
 
 
 def effect_counts() -> dict[str, int]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT key, COUNT(*) FROM {EFFECT_TABLE} GROUP BY key")
-        return {key: count for key, count in cursor.fetchall()}
+        cursor.execute(f"SELECT key, COUNT(*) FROM {EFFECT_TABLE} GROUP BY key")  # noqa: S608
+        return dict(cursor.fetchall())
 
 
 @task()

@@ -1,3 +1,6 @@
+# Patterns and examples here are written in the languages they match, Cyrillic and
+# full-width colons included: the "confusable character" lint does not apply.
+# ruff: noqa: RUF003
 """Turning the bytes of real mail into text, whatever charset label the sender's software wrote.
 
 Mail lies about its charset all the time: labels are misspelt (``uft-8``), meaningless
@@ -13,6 +16,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections import Counter
 
 from charset_normalizer import from_bytes
 
@@ -86,11 +90,33 @@ _ALIASES: dict[str, str] = {
 }
 
 # Labels that carry no information at all: decide from the bytes.
-_MEANINGLESS = {"", "default", "x-unknown", "unknown", "unknown-8bit", "x-user-defined", "none", "charset"}
+_MEANINGLESS = {
+    "",
+    "default",
+    "x-unknown",
+    "unknown",
+    "unknown-8bit",
+    "x-user-defined",
+    "none",
+    "charset",
+}
 
 # Codecs that accept (almost) any byte sequence, so a successful strict decode proves nothing.
-_PERMISSIVE = {"cp1252", "latin-1", "iso8859-1", "cp1250", "cp1251", "cp1254", "cp1257", "cp1258",
-               "koi8_r", "koi8_u", "mac_roman", "cp850", "cp874"}
+_PERMISSIVE = {
+    "cp1252",
+    "latin-1",
+    "iso8859-1",
+    "cp1250",
+    "cp1251",
+    "cp1254",
+    "cp1257",
+    "cp1258",
+    "koi8_r",
+    "koi8_u",
+    "mac_roman",
+    "cp850",
+    "cp874",
+}
 
 # ISO-2022-JP mail often carries characters only the extended variants know; try widest first.
 _JIS_FALLBACKS = ("iso2022_jp_ext", "iso2022_jp_2", "iso2022_jp_3", "iso2022_jp_2004", "iso2022_jp")
@@ -199,8 +225,9 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
         if bad * 100 <= len(data):
             return _nfc(patched), candidate
 
-    # Detectors guess wildly on a few bytes (a subject, a name): below that, Windows-1252.
-    detected = _detect(data) if len(data) >= 64 else None
+    # Detectors guess wildly on a few bytes (a subject, a file name): there, score our users'
+    # likely charsets by how much the result looks like text.
+    detected = _detect(data) if len(data) >= 256 else _guess_short(data)
     if detected is not None:
         text = _strict(data, detected)
         if text is not None:
@@ -210,6 +237,103 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
     if text is not None:
         return text, "cp1252"
     return data.decode("latin-1"), "latin-1"
+
+
+_SHORT_CANDIDATES = (
+    "cp1252",
+    "cp1250",
+    "cp1251",
+    "koi8_r",
+    "cp874",
+    "cp1258",
+    "cp932",
+    "gb18030",
+    "big5hkscs",
+    "cp949",
+)
+
+
+def _plausibility(text: str) -> float:
+    """Higher when ``text`` looks like words of one script rather than mojibake."""
+    letters = [c for c in text if c.isalpha()]
+    foreign = [c for c in letters if ord(c) > 127]
+    if not foreign:
+        return 1.0
+    scripts = Counter(_script(c) for c in foreign)
+    main, count = scripts.most_common(1)[0]
+    score = count / len(foreign)
+    bad = 0
+    padded = " " + text + " "
+    for index in range(1, len(padded) - 1):
+        previous, ch, following = padded[index - 1], padded[index], padded[index + 1]
+        category = unicodedata.category(ch)
+        if (
+            category in ("Cc", "Co", "Cn", "So") and ch not in "\t\n\r"
+        ) or "HALFWIDTH" in unicodedata.name(ch, ""):
+            bad += 1
+        elif "\u0e00" <= ch <= "\u0e7f":
+            bad += not _thai_ok(previous, ch, following)
+        elif category == "Mn" and not (
+            previous.isalpha() or unicodedata.category(previous) == "Mn"
+        ):
+            bad += 1  # A combining mark with nothing to sit on.
+        elif category[0] in "PSN" and ord(ch) > 127 and previous.isalpha() and following.isalpha():
+            bad += 1  # "Za¿ó³æ": a symbol inside a word is a byte read in the wrong charset.
+        elif previous.islower() and ch.isupper():
+            bad += 1  # "рТХБЕФ": KOI8-R read as Windows-1251 and the like.
+        elif (
+            ch.isalpha()
+            and previous.isalpha()
+            and (ord(ch) > 127) != (ord(previous) > 127)
+            and "LATIN" not in unicodedata.name(ch if ord(ch) > 127 else previous, "")
+        ):
+            bad += 1  # "Zaїуіж": ASCII letters glued to another script.
+    score -= 2 * bad / len(text)
+    if main == "LATIN" and len(foreign) / len(letters) > 0.4:
+        score -= 0.5  # Real Latin-script languages are mostly ASCII letters.
+    # Our users write Polish and Vietnamese: letters only those charsets have tip a tie.
+    score += 0.3 * sum(c in _OUR_LETTERS for c in foreign) / len(foreign)
+    return score
+
+
+_OUR_LETTERS = set("ąćęłńśźżĄĆĘŁŃŚŹŻăâđêôơưĂÂĐÊÔƠƯ")
+
+
+def _thai_consonant(ch: str) -> bool:
+    return "\u0e01" <= ch <= "\u0e2e"
+
+
+def _thai_ok(previous: str, ch: str, following: str) -> bool:
+    """Thai spelling rules that random bytes read as TIS-620 break quickly."""
+    if ch in "\u0e03\u0e05\u0e4f\u0e5a\u0e5b":  # Obsolete letters and rare signs.
+        return False
+    if unicodedata.category(ch) == "Mn":
+        return _thai_consonant(previous) or unicodedata.category(previous) == "Mn"
+    if "\u0e40" <= ch <= "\u0e44":  # Leading vowels sit before a consonant.
+        return _thai_consonant(following)
+    return True
+
+
+def _script(ch: str) -> str:
+    word = unicodedata.name(ch, "?").split(" ")[0]
+    # Japanese mixes kana and kanji; count them as one script.
+    return "CJK" if word in ("CJK", "HIRAGANA", "KATAKANA") else word
+
+
+def _guess_short(data: bytes) -> str | None:
+    best: tuple[float, str] | None = None
+    for codec in _SHORT_CANDIDATES:
+        text = _strict(data, codec)
+        if text is None:
+            continue
+        score = _plausibility(text)
+        if codec in _PERMISSIVE:
+            # Any byte pair is some rare ideograph in GB18030 or Big5; a clean single-byte reading
+            # of a few words is the likelier truth.
+            score += 0.1
+        if best is None or score > best[0]:
+            best = (score, codec)
+    return best[1] if best else None
 
 
 def _nfc(text: str) -> str:

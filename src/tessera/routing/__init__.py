@@ -1,0 +1,1 @@
+"""Automatic distribution of tickets to agents: pure strategies here, database glue elsewhere."""

@@ -1,0 +1,7 @@
+"""Triggers and time-based automations: rules as JSON data, evaluated by a pure engine.
+
+``schema`` reads and checks rule documents, ``conditions`` evaluates them against a context of
+plain mappings, ``engine`` plans the actions of a cycle, ``templating`` fills note and email
+templates. Nothing here touches the database: the runner (elsewhere) builds the context from a
+ticket and applies the planned actions through the ticket actions.
+"""

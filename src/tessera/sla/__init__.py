@@ -1,0 +1,1 @@
+"""SLA: the business calendar (pure), policies and timers."""
