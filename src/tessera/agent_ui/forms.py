@@ -48,3 +48,18 @@ class FieldsForm(forms.Form):
 
 class MergeForm(forms.Form):
     target = forms.IntegerField(min_value=1, label=_("Merge into ticket number"))
+
+
+class NewTicketForm(forms.Form):
+    requester = forms.CharField(max_length=320, label=_("Requester email or phone"))
+    requester_name = forms.CharField(max_length=200, required=False, label=_("Name (for a new contact)"))
+    subject = forms.CharField(max_length=250, label=_("Subject"))
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=100_000, label=_("What the customer said"))
+    department = forms.ModelChoiceField(queryset=Department.objects.filter(is_active=True), label=_("Department"))
+    channel = forms.ChoiceField(
+        choices=[("phone", _("Phone")), ("email", _("Email")), ("chat", _("Live chat")), ("agent", _("Agent desk"))],
+        initial="phone",
+        label=_("Channel"),
+    )
+    type = forms.ChoiceField(choices=TicketType.choices, label=_("Type"))
+    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL, label=_("Priority"))

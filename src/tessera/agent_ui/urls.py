@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tessera.agent_ui import settings_views, views
+from tessera.agent_ui import contact_views, settings_views, views
 
 app_name = "desk"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("tickets/<int:number>/merge", views.post_merge, name="merge"),
     path("tickets/<int:number>/assign-me", views.post_assign_me, name="assign_me"),
     path("attachments/<int:attachment_id>", views.download_attachment, name="attachment"),
+    path("tickets/new", contact_views.new_ticket, name="new_ticket"),
+    path("contacts/<int:contact_id>/", contact_views.contact_detail, name="contact"),
     path("settings/", settings_views.settings_index, name="settings"),
     path("settings/departments/new", settings_views.department_edit, name="department_new"),
     path("settings/departments/<int:department_id>", settings_views.department_edit, name="department"),

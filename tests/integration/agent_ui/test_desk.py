@@ -59,6 +59,8 @@ def test_every_desk_route_is_in_a_matrix() -> None:
     # The settings pages have their own matrix in test_settings.py.
     settings_routes = {"settings/", "settings/departments/new", "settings/departments/<int:department_id>",
                        "settings/agents/new", "settings/agents/<int:agent_id>", "settings/fields"}
+    # Contacts and new tickets: test_contacts.py.
+    settings_routes |= {"tickets/new", "contacts/<int:contact_id>/"}
     covered = settings_routes | {"", "tickets/<int:number>/", "attachments/<int:attachment_id>", "tickets/<int:number>/reply",
                "tickets/<int:number>/fields", "tickets/<int:number>/merge", "tickets/<int:number>/assign-me"}
     assert {str(p.pattern) for p in urlpatterns} == covered
