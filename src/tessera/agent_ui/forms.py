@@ -21,7 +21,42 @@ class FilterForm(forms.Form):
     type = forms.MultipleChoiceField(required=False, choices=TicketType.choices, label=_("Type"))
     tag = forms.CharField(required=False, max_length=64, label=_("Tag"))
     channel = forms.CharField(required=False, max_length=16, label=_("Channel"))
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[("updated", _("Last updated")), ("created", _("Newest")), ("priority", _("Priority")), ("due", _("Due soonest"))],
+        label=_("Sort"),
+    )
     cursor = forms.CharField(required=False, max_length=200)
+
+
+class SaveViewForm(forms.Form):
+    name = forms.CharField(max_length=100, label=_("View name"))
+    query = forms.CharField(max_length=2000, required=False)
+    shared = forms.BooleanField(required=False, label=_("Share with all agents"))
+
+
+BULK_OPERATIONS = [
+    ("assign", _("Assign to")),
+    ("status", _("Set status")),
+    ("priority", _("Set priority")),
+    ("tag", _("Add tag")),
+    ("merge", _("Merge into the first selected")),
+]
+
+
+class BulkForm(forms.Form):
+    numbers = forms.TypedMultipleChoiceField(coerce=int, choices=[], label=_("Tickets"))
+    operation = forms.ChoiceField(choices=BULK_OPERATIONS, label=_("Action"))
+    assignee = forms.ModelChoiceField(queryset=User.objects.filter(role__in=["admin", "agent", "light_agent"], is_active=True), required=False)
+    status = forms.ChoiceField(choices=[("", "—"), *STATUS_CHOICES], required=False)
+    priority = forms.ChoiceField(choices=[("", "—"), *Priority.choices], required=False)
+    tag = forms.CharField(max_length=64, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any number is accepted here; which tickets the agent may touch is the actions' call.
+        raw = self.data.getlist("numbers") if hasattr(self.data, "getlist") else []
+        self.fields["numbers"].choices = [(n, n) for n in raw if str(n).isdigit()][:100]  # type: ignore[attr-defined]
 
 
 class ReplyForm(forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -12,13 +13,24 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import User
-from tessera.agent_ui.forms import FieldsForm, FilterForm, MergeForm, ReplyForm
-from tessera.core.errors import Conflict, NotFound, TesseraError
+from tessera.agent_ui.forms import (
+    BulkForm,
+    FieldsForm,
+    FilterForm,
+    MergeForm,
+    ReplyForm,
+    SaveViewForm,
+)
+from tessera.agent_ui.saved_views import delete_view, save_view, visible_views
+from tessera.core import time
+from tessera.core.errors import Conflict, NotFound, TesseraError, ValidationFailed
 from tessera.tickets import actions, queries
 from tessera.tickets.access import access_ticket
 from tessera.tickets.attachments import NewAttachment
@@ -78,10 +90,11 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     form = FilterForm(request.GET or None)
     filters = _filters(form, request.user)
+    sort = form.cleaned_data.get("sort") or "updated" if form.is_valid() else "updated"
     try:
-        page = queries.ticket_list(actor, filters, limit=25, cursor=request.GET.get("cursor") or None)
+        page = queries.ticket_list(actor, filters, limit=25, cursor=request.GET.get("cursor") or None, sort=sort)
     except TesseraError:
-        page = queries.ticket_list(actor, filters, limit=25)
+        page = queries.ticket_list(actor, filters, limit=25, sort=sort)
     query = request.GET.copy()
     query.pop("cursor", None)
     return render(
@@ -92,8 +105,94 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "counts": queries.department_counts(actor),
             "query": query.urlencode(),
+            "views": list(visible_views(actor)),
+            "save_form": SaveViewForm(initial={"query": query.urlencode()}),
+            "bulk_form": BulkForm(),
+            "now": time.now(),
+            "soon": time.now() + timedelta(hours=2),
         },
     )
+
+
+@agent_required
+@require_POST
+def post_save_view(request: HttpRequest) -> HttpResponse:
+    form = SaveViewForm(request.POST)
+    if form.is_valid():
+        try:
+            view = save_view(_actor(request), **form.cleaned_data)
+        except TesseraError as error:
+            messages.error(request, error.message)
+            return redirect("desk:list")
+        return redirect(reverse("desk:list") + "?" + view.query)
+    messages.error(request, _("A view needs a name."))
+    return redirect("desk:list")
+
+
+@agent_required
+@require_POST
+def post_delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
+    try:
+        delete_view(_actor(request), view_id)
+    except NotFound:
+        raise Http404 from None
+    except TesseraError as error:
+        messages.error(request, error.message)
+    return redirect("desk:list")
+
+
+@agent_required
+@require_POST
+def post_bulk(request: HttpRequest) -> HttpResponse:
+    """One action per ticket; each may fail on its own (permission, transition) without
+    stopping the rest, and the agent is told which ones did."""
+    actor = _actor(request)
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose tickets and an action."))
+        return redirect("desk:list")
+    data = form.cleaned_data
+    done, failed = 0, []
+    tickets = []
+    for number in data["numbers"]:
+        try:
+            tickets.append(access_ticket(actor, number))
+        except NotFound:
+            failed.append(str(number))
+    operation = data["operation"]
+    if operation == "merge":
+        target, sources = (tickets[0], tickets[1:]) if tickets else (None, [])
+        for ticket in sources:
+            try:
+                assert target is not None
+                actions.merge(actor, ticket, target)
+                done += 1
+            except TesseraError:
+                failed.append(str(ticket.number))
+    else:
+        for ticket in tickets:
+            try:
+                if operation == "assign":
+                    actions.assign(actor, ticket, data["assignee"])
+                elif operation == "status" and data["status"]:
+                    actions.change_status(actor, ticket, data["status"])
+                elif operation == "priority" and data["priority"]:
+                    actions.change_fields(actor, ticket, {"priority": data["priority"]})
+                elif operation == "tag" and data["tag"].strip():
+                    actions.tag(actor, ticket, [data["tag"]])
+                else:
+                    raise ValidationFailed("Nothing to do")
+                done += 1
+            except TesseraError:
+                failed.append(str(ticket.number))
+    if done:
+        messages.success(request, _("%(count)d tickets updated.") % {"count": done})
+    if failed:
+        messages.error(request, _("Not changed: %(numbers)s") % {"numbers": ", ".join(failed)})
+    back = request.POST.get("next") or ""
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("desk:list")
 
 
 def _ticket_context(request: HttpRequest, number: int) -> dict[str, Any]:

@@ -6,15 +6,16 @@ import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import Department, User
 from tessera.core.errors import ValidationFailed
-from tessera.tickets.models import Tag, Ticket
+from tessera.tickets.models import PRIORITY_RANK, Tag, Ticket
 from tessera.tickets.permissions import visible_tickets
 
 
@@ -77,36 +78,97 @@ def filtered(actor: Actor, filters: TicketFilters) -> QuerySet[Ticket]:
     return qs
 
 
-def encode_cursor(ticket: Ticket) -> str:
-    raw = json.dumps([ticket.updated_at.isoformat(), ticket.pk]).encode()
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+# Each sort is a key of (column or annotation, descending?) ending in the id, so the order is
+# total and a cursor (the last row's key) says exactly where the next page starts.
+SORTS: dict[str, list[tuple[str, bool]]] = {
+    "updated": [("updated_at", True), ("id", True)],
+    "created": [("created_at", True), ("id", True)],
+    "due": [("sort_due", False), ("id", False)],
+    "priority": [("sort_priority", False), ("updated_at", True), ("id", True)],
+}
+
+
+def _annotate_sort(qs: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
+    if sort == "due":
+        return qs.annotate(sort_due=Coalesce("due_at", Value(_FAR_FUTURE)))
+    if sort == "priority":
+        rank = Case(
+            *[When(priority=p, then=Value(r)) for p, r in PRIORITY_RANK.items()],
+            default=Value(9),
+            output_field=IntegerField(),
+        )
+        return qs.annotate(sort_priority=rank)
+    return qs
+
+
+def _key_of(ticket: Ticket, sort: str) -> list[Any]:
+    return [getattr(ticket, name) for name, _ in SORTS[sort]]
+
+
+def encode_cursor(ticket: Ticket, sort: str = "updated") -> str:
+    values = [["dt", v.isoformat()] if isinstance(v, datetime) else v for v in _key_of(ticket, sort)]
+    raw = json.dumps([sort, values]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
+def decode_cursor(cursor: str, sort: str = "updated") -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        updated, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(updated), int(pk)
-    except (ValueError, TypeError, json.JSONDecodeError):
+        cursor_sort, raw_values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if cursor_sort != sort or len(raw_values) != len(SORTS[sort]):
+            raise ValueError("cursor of another sort")
+        values: list[Any] = []
+        for raw in raw_values:
+            if isinstance(raw, list) and len(raw) == 2 and raw[0] == "dt":
+                moment = datetime.fromisoformat(raw[1])
+                if moment.tzinfo is None:
+                    raise ValueError("naive datetime")
+                values.append(moment)
+            elif isinstance(raw, int) and not isinstance(raw, bool):
+                values.append(raw)
+            else:
+                raise ValueError("bad cursor value")
+        return values
+    except (ValueError, TypeError, KeyError, json.JSONDecodeError, UnicodeDecodeError):
         raise ValidationFailed("Invalid cursor", field="cursor") from None
 
 
+def _after(qs: QuerySet[Ticket], sort: str, values: list[Any]) -> QuerySet[Ticket]:
+    keys = SORTS[sort]
+    condition = Q()
+    for i, (name, descending) in enumerate(keys):
+        step = Q(**{f"{name}__{'lt' if descending else 'gt'}": values[i]})
+        for j in range(i):
+            step &= Q(**{keys[j][0]: values[j]})
+        condition |= step
+    return qs.filter(condition)
+
+
 def ticket_list(
-    actor: Actor | User, filters: TicketFilters, *, limit: int = 25, cursor: str | None = None
+    actor: Actor | User,
+    filters: TicketFilters,
+    *,
+    limit: int = 25,
+    cursor: str | None = None,
+    sort: str = "updated",
 ) -> Page:
-    """Newest-updated first, keyset-paginated: page 1,000 costs what page 1 costs."""
+    """One page of tickets, keyset-paginated: page 1,000 costs what page 1 costs."""
     if isinstance(actor, User):
         actor = Actor.of(actor)
-    qs = filtered(actor, filters)
+    if sort not in SORTS:
+        raise ValidationFailed(f"Unknown sort {sort!r}", field="sort")
+    qs = _annotate_sort(filtered(actor, filters), sort)
     if cursor:
-        updated_at, pk = decode_cursor(cursor)
-        qs = qs.filter(Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, pk__lt=pk))
+        qs = _after(qs, sort, decode_cursor(cursor, sort))
+    order = [f"{'-' if descending else ''}{name}" for name, descending in SORTS[sort]]
     rows = list(
         qs.select_related("department", "assignee", "requester")
         .prefetch_related("tags")
-        .order_by("-updated_at", "-id")[: limit + 1]
+        .order_by(*order)[: limit + 1]
     )
-    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    next_cursor = encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
     return Page(items=rows[:limit], next_cursor=next_cursor)
 
 

@@ -61,6 +61,8 @@ def test_every_desk_route_is_in_a_matrix() -> None:
                        "settings/agents/new", "settings/agents/<int:agent_id>", "settings/fields"}
     # Contacts and new tickets: test_contacts.py.
     settings_routes |= {"tickets/new", "contacts/<int:contact_id>/"}
+    # Saved views and bulk actions: test_list_tools.py.
+    settings_routes |= {"views", "views/<int:view_id>/delete", "bulk"}
     covered = settings_routes | {"", "tickets/<int:number>/", "attachments/<int:attachment_id>", "tickets/<int:number>/reply",
                "tickets/<int:number>/fields", "tickets/<int:number>/merge", "tickets/<int:number>/assign-me"}
     assert {str(p.pattern) for p in urlpatterns} == covered
@@ -115,7 +117,7 @@ def test_list_query_count_does_not_grow_with_rows(desk: dict[str, Any], make_tic
         body = client.get("/desk/").content.decode()
     assert body.count('data-number="') == 25
     assert len(many) == len(few)
-    assert len(many) <= 8
+    assert len(many) <= 11
 
 
 def test_ticket_page_query_count_does_not_grow_with_messages(desk: dict[str, Any], make_ticket: Any) -> None:
