@@ -32,9 +32,9 @@ def require_admin(actor: Actor) -> None:
 def access_contact(actor: Actor, contact_id: int) -> Contact:
     """Staff see every contact; a customer sees only their own."""
     qs = Contact.objects.select_related("organisation").prefetch_related("identities")
-    if not (actor.is_system or actor.is_staff_member):
-        if actor.contact is None or actor.contact.pk != contact_id:
-            raise NotFound("Contact not found")
+    is_staff = actor.is_system or actor.is_staff_member
+    if not is_staff and (actor.contact is None or actor.contact.pk != contact_id):
+        raise NotFound("Contact not found")
     try:
         return qs.get(pk=contact_id)
     except (Contact.DoesNotExist, ValueError, OverflowError):

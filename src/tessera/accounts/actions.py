@@ -13,7 +13,7 @@ import zoneinfo
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from tessera.accounts.access import require_admin, require_agent
 from tessera.accounts.actor import Actor
@@ -269,15 +269,24 @@ def _clean_organisation_changes(changes: dict[str, Any]) -> dict[str, Any]:
                 raise ValidationFailed("Attributes are an object", field="attributes")
             cleaned[key] = value
         elif key == "notes":
-            cleaned[key] = _text(value or "", field="notes", max_length=100_000)
+            # Free text is kept exactly as written; only names are normalised.
+            notes = value or ""
+            if "\x00" in notes or len(notes) > 100_000:
+                raise ValidationFailed("Notes hold up to 100,000 characters and no NUL", field="notes")
+            cleaned[key] = notes
     return cleaned
 
 
 def _name_taken(name: str, exclude: int | None = None) -> bool:
-    qs = Organisation.objects.filter(name__iexact=name)
+    """Names are unique ignoring case, in every script ("Ánh Dương" is "ánh dương")."""
+    qs = Organisation.objects.all()
     if exclude is not None:
         qs = qs.exclude(pk=exclude)
-    return qs.exists()
+    if connection.vendor == "postgresql":
+        return qs.filter(name__iexact=name).exists()
+    # SQLite folds only ASCII case, so compare in Python; creating organisations is rare.
+    wanted = name.casefold()
+    return any(other.casefold() == wanted for other in qs.values_list("name", flat=True).iterator())
 
 
 def create_organisation(actor: Actor, **fields: Any) -> Organisation:

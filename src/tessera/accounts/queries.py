@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
@@ -26,12 +26,12 @@ MAX_ID = 2**63 - 1
 
 
 @dataclass
-class IdPage(Generic[M]):
+class IdPage[M: Model]:
     items: list[M]
     next_cursor: str | None
 
 
-def _id_page(qs: QuerySet[M], *, limit: int, cursor: str | None) -> IdPage[M]:
+def _id_page[M: Model](qs: QuerySet[M], *, limit: int, cursor: str | None) -> IdPage[M]:
     """Keyset pages in id order; the cursor is the last id seen, so inserts never shift pages."""
     if cursor:
         if not cursor.isascii() or not cursor.isdigit() or int(cursor) > MAX_ID:

@@ -1,0 +1,149 @@
+"""Every endpoint, for every kind of caller, → the status code they get.
+
+The table is the specification. ``test_every_route_has_a_row`` reads the routes from the
+OpenAPI document, so an endpoint added without a row here fails the suite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tessera.accounts.actions import create_api_token
+from tessera.accounts.models import ContactIdentity
+from tessera.api.v1.app import api
+from tessera.tickets.models import TicketLink
+
+from .conftest import PERSONAS
+
+# A world each row can use: ticket `t` and `t2` in Support, requested by contact A.
+World = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    route: str  # as in the OpenAPI document, without the /api/v1 prefix
+    path: Callable[[World], str]
+    body: Callable[[World], Any] | None
+    # anonymous, customer_a, customer_b, agent (in Support), outsider (Billing), light, admin
+    expect: tuple[int, int, int, int, int, int, int]
+    label: str = ""
+
+
+def ticket_path(suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/tickets/{w['t'].number}{suffix}"
+
+
+ROWS: list[Row] = [
+    Row("GET", "/me", lambda w: "/me", None, (401, 200, 200, 200, 200, 200, 200)),
+    Row("GET", "/tokens", lambda w: "/tokens", None, (401, 200, 200, 200, 200, 200, 200)),
+    Row("POST", "/tokens", lambda w: "/tokens", lambda w: {"name": "ci", "scope": "read"},
+        (401, 201, 201, 201, 201, 201, 201)),
+    # A token of customer A's: only she may revoke it; to anyone else it does not exist.
+    Row("DELETE", "/tokens/{token_id}", lambda w: f"/tokens/{w['spare_token'].pk}", None,
+        (401, 204, 404, 404, 404, 404, 404)),
+    Row("GET", "/tickets", lambda w: "/tickets", None, (401, 200, 200, 200, 200, 200, 200)),
+    Row("POST", "/tickets", lambda w: "/tickets",
+        lambda w: {"subject": "New one", "body": "Hello", "department": w["support"].pk,
+                   "requester": w["contact_a"].pk},
+        (401, 201, 403, 201, 201, 403, 201)),
+    Row("GET", "/tickets/{number}", ticket_path(), None, (401, 200, 404, 200, 404, 200, 200)),
+    Row("PATCH", "/tickets/{number}", ticket_path(), lambda w: {"priority": "high", "version": w["t"].version},
+        (401, 403, 404, 200, 404, 403, 200)),
+    Row("PATCH", "/tickets/{number}", ticket_path(), lambda w: {"status": "closed", "version": w["t"].version},
+        (401, 403, 404, 200, 404, 403, 200), label="close (agents-may-close policy)"),
+    Row("POST", "/tickets/{number}/tags", ticket_path("/tags"), lambda w: {"tags": ["vip"]},
+        (401, 403, 404, 200, 404, 403, 200)),
+    Row("DELETE", "/tickets/{number}/tags", ticket_path("/tags?tag=old"), None,
+        (401, 403, 404, 200, 404, 403, 200)),
+    Row("GET", "/tickets/{number}/messages", ticket_path("/messages"), None, (401, 200, 404, 200, 404, 200, 200)),
+    Row("POST", "/tickets/{number}/messages", ticket_path("/messages"), lambda w: {"kind": "public", "body": "Hi"},
+        (401, 201, 404, 201, 404, 403, 201)),
+    Row("POST", "/tickets/{number}/messages", ticket_path("/messages"), lambda w: {"kind": "note", "body": "psst"},
+        (401, 403, 404, 201, 404, 201, 201), label="internal note"),
+    Row("POST", "/tickets/{number}/merge", ticket_path("/merge"), lambda w: {"into": w["t2"].number},
+        (401, 403, 404, 200, 404, 403, 200)),
+    Row("POST", "/tickets/{number}/links", ticket_path("/links"),
+        lambda w: {"target": w["t2"].number, "kind": "related"}, (401, 403, 404, 201, 404, 403, 201)),
+    Row("DELETE", "/tickets/{number}/links/{link_id}", lambda w: f"/tickets/{w['t'].number}/links/{w['link'].pk}",
+        None, (401, 403, 404, 204, 404, 403, 204)),
+    Row("GET", "/contacts", lambda w: "/contacts", None, (401, 200, 200, 200, 200, 200, 200)),
+    Row("POST", "/contacts", lambda w: "/contacts",
+        lambda w: {"name": "Somchai", "identities": [{"kind": "email", "value": "somchai@example.test"}]},
+        (401, 403, 403, 201, 201, 403, 201)),
+    Row("GET", "/contacts/{contact_id}", lambda w: f"/contacts/{w['contact_a'].pk}", None,
+        (401, 200, 404, 200, 200, 200, 200)),
+    Row("PATCH", "/contacts/{contact_id}", lambda w: f"/contacts/{w['contact_a'].pk}", lambda w: {"name": "Anna K."},
+        (401, 403, 404, 200, 200, 403, 200)),
+    Row("POST", "/contacts/{contact_id}/identities", lambda w: f"/contacts/{w['contact_a'].pk}/identities",
+        lambda w: {"kind": "phone", "value": "+48 600 123 456"}, (401, 403, 404, 201, 201, 403, 201)),
+    Row("DELETE", "/contacts/{contact_id}/identities/{identity_id}",
+        lambda w: f"/contacts/{w['contact_a'].pk}/identities/{w['identity'].pk}", None,
+        (401, 403, 404, 204, 204, 403, 204)),
+    Row("GET", "/organisations", lambda w: "/organisations", None, (401, 403, 403, 200, 200, 200, 200)),
+    Row("POST", "/organisations", lambda w: "/organisations", lambda w: {"name": "Initech"},
+        (401, 403, 403, 403, 403, 403, 201)),
+    Row("GET", "/organisations/{organisation_id}", lambda w: f"/organisations/{w['org_a'].pk}", None,
+        (401, 403, 403, 200, 200, 200, 200)),
+    Row("PATCH", "/organisations/{organisation_id}", lambda w: f"/organisations/{w['org_a'].pk}",
+        lambda w: {"notes": "Key account"}, (401, 403, 403, 403, 403, 403, 200)),
+    Row("GET", "/departments", lambda w: "/departments", None, (401, 200, 200, 200, 200, 200, 200)),
+    Row("GET", "/departments/{department_id}", lambda w: f"/departments/{w['support'].pk}", None,
+        (401, 200, 200, 200, 200, 200, 200)),
+    Row("GET", "/agents", lambda w: "/agents", None, (401, 403, 403, 200, 200, 403, 200)),
+    Row("GET", "/agents/{user_id}", lambda w: f"/agents/{w['agent'].pk}", None, (401, 403, 403, 200, 200, 403, 200)),
+    Row("GET", "/tags", lambda w: "/tags", None, (401, 403, 403, 200, 200, 200, 200)),
+]
+
+
+def _routes_in_openapi() -> set[tuple[str, str]]:
+    schema = api.get_openapi_schema()
+    return {
+        (method.upper(), path.removeprefix("/api/v1"))
+        for path, operations in schema["paths"].items()
+        for method in operations
+    }
+
+
+def test_every_route_has_a_row() -> None:
+    covered = {(row.method, row.route) for row in ROWS}
+    missing = _routes_in_openapi() - covered
+    assert not missing, f"add permission-matrix rows for: {sorted(missing)}"
+    stale = covered - _routes_in_openapi()
+    assert not stale, f"rows for routes that no longer exist: {sorted(stale)}"
+
+
+@pytest.fixture
+def world(desk: dict[str, Any], make_ticket: Callable[..., Any]) -> World:
+    from tessera.accounts.actor import Actor
+    from tessera.tickets import actions
+
+    t = make_ticket(subject="Matrix ticket", tags=["old"])
+    t2 = make_ticket(subject="Other ticket")
+    link = actions.link(Actor.system(), t, t2, "parent_child")
+    t.refresh_from_db()
+    spare_token, _ = create_api_token(desk["customer_a"], "spare", "read")
+    identity = ContactIdentity.objects.create(contact=desk["contact_a"], kind="phone", value="+84912345678")
+    return {**desk, "t": t, "t2": t2, "link": link, "spare_token": spare_token, "identity": identity}
+
+
+@pytest.mark.parametrize(
+    ("row", "persona"),
+    [
+        pytest.param(row, persona, id=f"{row.method} {row.route}{' ' + row.label if row.label else ''} as {persona}")
+        for row in ROWS
+        for persona in PERSONAS
+    ],
+)
+def test_permission_matrix(row: Row, persona: str, world: World, as_: Any) -> None:
+    expected = row.expect[PERSONAS.index(persona)]
+    status, body = as_(persona).call(row.method, row.path(world), row.body(world) if row.body else None)
+    assert status == expected, f"{row.method} {row.path(world)} as {persona}: {status} {body}"
+    if status >= 400:
+        assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "field"}
+    if row.method == "DELETE" and row.route.endswith("{link_id}") and status != 204:
+        assert TicketLink.objects.filter(pk=world["link"].pk).exists(), "a refused unlink removed the link"
