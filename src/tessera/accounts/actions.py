@@ -15,13 +15,14 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
-from tessera.accounts.access import require_admin, require_agent
+from tessera.accounts.access import require_admin, require_agent, require_staff
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import (
     ApiToken,
     ApiTokenScope,
     Contact,
     ContactIdentity,
+    ContactNote,
     IdentityKind,
     Organisation,
     User,
@@ -321,3 +322,16 @@ def update_organisation(actor: Actor, organisation: Organisation, changes: dict[
             except IntegrityError:
                 raise Conflict("An organisation with this name exists", field="name") from None
         return locked
+
+
+# -- contact notes -----------------------------------------------------------------------------
+
+
+def add_contact_note(actor: Actor, contact: Contact, body: str) -> ContactNote:
+    require_staff(actor)
+    text = (body or "").strip()
+    if not text:
+        raise ValidationFailed("A note needs text", field="body")
+    if len(text) > 20_000:
+        raise ValidationFailed("A note is at most 20,000 characters", field="body")
+    return ContactNote.objects.create(contact=contact, author=actor.user, body=text)

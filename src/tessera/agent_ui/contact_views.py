@@ -7,9 +7,10 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from tessera.accounts.access import access_contact
-from tessera.accounts.actions import create_contact, normalise_identity
+from tessera.accounts.actions import add_contact_note, create_contact, normalise_identity
 from tessera.accounts.models import Contact, ContactIdentity, IdentityKind
 from tessera.agent_ui.forms import NewTicketForm
 from tessera.agent_ui.views import _actor, agent_required
@@ -76,3 +77,45 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
         return render(request, "agent_ui/new_ticket.html", {"form": form, "error": error.message}, status=error.status)
     messages.success(request, _("Ticket %(number)s created.") % {"number": ticket.display_number})
     return redirect("desk:ticket", number=ticket.number)
+
+
+@agent_required
+@require_POST
+def post_contact_note(request: HttpRequest, contact_id: int) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        contact = access_contact(actor, contact_id)
+        add_contact_note(actor, contact, request.POST.get("body", ""))
+    except NotFound:
+        raise Http404 from None
+    except TesseraError as error:
+        messages.error(request, error.message)
+    return redirect("desk:contact", contact_id=contact_id)
+
+
+@agent_required
+@require_POST
+def post_contact_merge(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """Merge another contact (by id, email or phone) into this one."""
+    actor = _actor(request)
+    try:
+        target = access_contact(actor, contact_id)
+        raw = request.POST.get("other", "").strip()
+        if raw.isdigit():
+            other = access_contact(actor, int(raw))
+        else:
+            found = _find_contact(raw)[2]
+            if found is None:
+                raise NotFound("No contact has that address")
+            other = found
+        actions.merge_contacts(actor, other, target)
+    except NotFound as error:
+        if error.message == "No contact has that address":
+            messages.error(request, error.message)
+            return redirect("desk:contact", contact_id=contact_id)
+        raise Http404 from None
+    except TesseraError as error:
+        messages.error(request, error.message)
+        return redirect("desk:contact", contact_id=contact_id)
+    messages.success(request, _("Contacts merged."))
+    return redirect("desk:contact", contact_id=contact_id)

@@ -89,3 +89,46 @@ def test_contact_page_query_count_is_flat(desk: dict[str, Any], make_ticket: Any
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
+
+
+NOTE_OR_MERGE = {"anonymous": 302, "customer_a": 404, "customer_b": 404, "agent": 302, "outsider": 302, "light": 302, "admin": 302}
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_contact_note_matrix(desk: dict[str, Any], who: str) -> None:
+    response = client_for(desk, who).post(f"/desk/contacts/{desk['contact_a'].pk}/notes", {"body": "Khách VIP"})
+    assert response.status_code == NOTE_OR_MERGE[who]
+    assert desk["contact_a"].notes.filter(body="Khách VIP").exists() == (who not in {"anonymous", "customer_a", "customer_b"})
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_contact_merge_matrix(desk: dict[str, Any], make_ticket: Any, who: str) -> None:
+    other = Contact.objects.create(name="Anna on LINE")
+    ContactIdentity.objects.create(contact=other, kind="line", value="U4af4980629")
+    make_ticket(subject="From LINE", requester=other)
+    response = client_for(desk, who).post(f"/desk/contacts/{desk['contact_a'].pk}/merge", {"other": str(other.pk)})
+    assert response.status_code == NOTE_OR_MERGE[who]
+    merged = who in {"agent", "outsider", "admin"}
+    other.refresh_from_db()
+    assert (other.merged_into_id == desk["contact_a"].pk) == merged
+    assert Ticket.objects.get(subject="From LINE").requester_id == (desk["contact_a"].pk if merged else other.pk)
+
+
+def test_merge_moves_identities_tickets_and_records_timeline(desk: dict[str, Any], make_ticket: Any) -> None:
+    from tessera.accounts.actor import Actor
+    from tessera.tickets import actions
+    from tessera.tickets.models import EventKind, TicketEvent
+
+    phone_contact = Contact.objects.create(name="", attributes={"tier": "gold"})
+    ContactIdentity.objects.create(contact=phone_contact, kind="phone", value="+48600100200")
+    ticket = make_ticket(subject="Phone ticket", requester=phone_contact)
+    cc_ticket = make_ticket(subject="CC ticket", ccs=[phone_contact])
+    actions.merge_contacts(Actor.of(desk["agent"]), phone_contact, desk["contact_a"])
+    ticket.refresh_from_db()
+    assert ticket.requester == desk["contact_a"]
+    assert ticket.organisation == desk["org_a"]
+    assert set(desk["contact_a"].identities.values_list("kind", flat=True)) == {"email", "phone"}
+    assert list(cc_ticket.ccs.all()) == [desk["contact_a"]]
+    desk["contact_a"].refresh_from_db()
+    assert desk["contact_a"].attributes == {"tier": "gold"}
+    assert TicketEvent.objects.filter(ticket=ticket, kind=EventKind.FIELD, field="requester").count() == 1

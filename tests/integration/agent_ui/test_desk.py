@@ -60,7 +60,8 @@ def test_every_desk_route_is_in_a_matrix() -> None:
     settings_routes = {"settings/", "settings/departments/new", "settings/departments/<int:department_id>",
                        "settings/agents/new", "settings/agents/<int:agent_id>", "settings/fields"}
     # Contacts and new tickets: test_contacts.py.
-    settings_routes |= {"tickets/new", "contacts/<int:contact_id>/"}
+    settings_routes |= {"tickets/new", "contacts/<int:contact_id>/", "contacts/<int:contact_id>/notes",
+                        "contacts/<int:contact_id>/merge"}
     # Saved views and bulk actions: test_list_tools.py.
     settings_routes |= {"views", "views/<int:view_id>/delete", "bulk"}
     covered = settings_routes | {"", "tickets/<int:number>/", "attachments/<int:attachment_id>", "tickets/<int:number>/reply",

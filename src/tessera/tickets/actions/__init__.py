@@ -1,5 +1,6 @@
 """Every write to a ticket goes through one of these functions."""
 
+from tessera.tickets.actions.contacts import merge_contacts
 from tessera.tickets.actions.conversation import (
     add_agent_reply,
     add_customer_message,
@@ -20,8 +21,13 @@ __all__ = [
     "create_ticket",
     "link",
     "merge",
+    "merge_contacts",
     "split_message",
     "tag",
     "unlink",
     "untag",
 ]
+
+from tessera.tickets.actions.automation import mark_spam, record_rule_run, record_sla_event
+
+__all__ += ["mark_spam", "record_rule_run", "record_sla_event"]
