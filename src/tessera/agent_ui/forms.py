@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tessera.accounts.models import Department, User
-from tessera.tickets.models import Priority, TicketType
+from tessera.tickets.models import CustomField, FieldType, Priority, TicketType
 from tessera.tickets.states import STATUS_CHOICES
 
 
@@ -73,12 +74,60 @@ class FieldsForm(forms.Form):
     type = forms.ChoiceField(choices=TicketType.choices)
     department = forms.ModelChoiceField(queryset=Department.objects.filter(is_active=True))
     assignee = forms.ModelChoiceField(queryset=User.objects.filter(role__in=["admin", "agent", "light_agent"], is_active=True), required=False)
+    due_at = forms.DateTimeField(
+        required=False,
+        label=_("Due"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
     add_tags = forms.CharField(required=False, max_length=500, label=_("Add tags (comma separated)"))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
+    def __init__(self, *args: Any, custom_fields: Sequence[CustomField] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.custom_definitions = list(custom_fields)
+        for definition in self.custom_definitions:
+            self.fields[f"cf_{definition.key}"] = _custom_form_field(definition)
+
     def changes(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {k: data[k] for k in ("status", "priority", "type", "department", "assignee")}
+        changes = {k: data[k] for k in ("status", "priority", "type", "department", "assignee", "due_at")}
+        if self.custom_definitions:
+            changes["custom_fields"] = {
+                d.key: _plain(data.get(f"cf_{d.key}")) for d in self.custom_definitions
+            }
+        return changes
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _custom_form_field(definition: CustomField) -> forms.Field:
+    """A form field for an admin-defined ticket field; the action re-validates the value."""
+    label = definition.label
+    match definition.field_type:
+        case FieldType.NUMBER:
+            return forms.DecimalField(required=False, label=label)
+        case FieldType.DATE:
+            return forms.DateField(required=False, label=label, widget=forms.DateInput(attrs={"type": "date"}))
+        case FieldType.BOOLEAN:
+            return forms.NullBooleanField(required=False, label=label)
+        case FieldType.CHOICE:
+            return forms.ChoiceField(
+                required=False, label=label, choices=[("", "—"), *[(c, c) for c in definition.choices]]
+            )
+    return forms.CharField(required=False, label=label, max_length=10_000)
+
+
+class LinkForm(forms.Form):
+    KIND_CHOICES = [
+        ("problem_incident", _("This problem causes ticket…")),
+        ("parent_child", _("This is the parent of ticket…")),
+        ("related", _("Related to ticket…")),
+    ]
+    kind = forms.ChoiceField(choices=KIND_CHOICES, label=_("Link"))
+    target = forms.IntegerField(min_value=1, label=_("Ticket number"))
 
 
 class MergeForm(forms.Form):

@@ -9,11 +9,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,6 +25,7 @@ from tessera.agent_ui.forms import (
     BulkForm,
     FieldsForm,
     FilterForm,
+    LinkForm,
     MergeForm,
     ReplyForm,
     SaveViewForm,
@@ -34,7 +36,7 @@ from tessera.core.errors import Conflict, NotFound, TesseraError, ValidationFail
 from tessera.tickets import actions, queries
 from tessera.tickets.access import access_ticket
 from tessera.tickets.attachments import NewAttachment
-from tessera.tickets.models import Attachment, Message, TicketEvent
+from tessera.tickets.models import Attachment, CustomField, Message, TicketEvent, TicketLink
 from tessera.tickets.permissions import can_edit, can_view
 
 View = Callable[..., HttpResponseBase]
@@ -208,6 +210,7 @@ def _ticket_context(request: HttpRequest, number: int) -> dict[str, Any]:
         .order_by("created_at", "id")
     )
     events = list(TicketEvent.objects.filter(ticket=ticket).order_by("-created_at", "-id")[:200])
+    definitions = list(CustomField.objects.filter(is_active=True))
     return {
         "ticket": ticket,
         "conversation": conversation,
@@ -223,10 +226,14 @@ def _ticket_context(request: HttpRequest, number: int) -> dict[str, Any]:
                 "type": ticket.type,
                 "department": ticket.department_id,
                 "assignee": ticket.assignee_id,
+                "due_at": timezone.localtime(ticket.due_at) if ticket.due_at else None,
                 "version": ticket.version,
-            }
+                **{f"cf_{k}": v for k, v in ticket.custom_fields.items()},
+            },
+            custom_fields=definitions,
         ),
         "merge_form": MergeForm(),
+        "link_form": LinkForm(),
     }
 
 
@@ -284,7 +291,7 @@ def post_fields(request: HttpRequest, number: int) -> HttpResponse:
     actor = _actor(request)
     context = _ticket_context(request, number)
     ticket = context["ticket"]
-    form = FieldsForm(request.POST)
+    form = FieldsForm(request.POST, custom_fields=context["fields_form"].custom_definitions)
     if not form.is_valid():
         context["fields_form"] = form
         return render(request, "agent_ui/ticket.html", context, status=422)
@@ -342,6 +349,77 @@ def post_assign_me(request: HttpRequest, number: int) -> HttpResponse:
         context["error"] = error.message
         return render(request, "agent_ui/ticket.html", context, status=error.status)
     return redirect("desk:ticket", number=number)
+
+
+def _structure_error(request: HttpRequest, number: int, error: TesseraError) -> HttpResponse:
+    context = _ticket_context(request, number)
+    context["error"] = error.message
+    return render(request, "agent_ui/ticket.html", context, status=error.status)
+
+
+@agent_required
+@require_POST
+def post_link(request: HttpRequest, number: int) -> HttpResponse:
+    actor = _actor(request)
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        return _structure_error(request, number, ValidationFailed(_("Choose a link and a ticket number.")))
+    try:
+        source = access_ticket(actor, number)
+        target = access_ticket(actor, form.cleaned_data["target"])
+        actions.link(actor, source, target, form.cleaned_data["kind"])
+    except NotFound:
+        raise Http404 from None
+    except TesseraError as error:
+        return _structure_error(request, number, error)
+    return redirect("desk:ticket", number=number)
+
+
+@agent_required
+@require_POST
+def post_unlink(request: HttpRequest, number: int, link_id: int) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        ticket = access_ticket(actor, number)
+        link = TicketLink.objects.filter(pk=link_id).filter(Q(source=ticket) | Q(target=ticket)).first()
+        if link is None:
+            raise NotFound("Link not found")
+        actions.unlink(actor, link.source, link.target, link.kind)
+    except NotFound:
+        raise Http404 from None
+    except TesseraError as error:
+        return _structure_error(request, number, error)
+    return redirect("desk:ticket", number=number)
+
+
+@agent_required
+@require_POST
+def post_untag(request: HttpRequest, number: int) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        actions.untag(actor, access_ticket(actor, number), [request.POST.get("tag", "")])
+    except NotFound:
+        raise Http404 from None
+    except TesseraError as error:
+        return _structure_error(request, number, error)
+    return redirect("desk:ticket", number=number)
+
+
+@agent_required
+@require_POST
+def post_split(request: HttpRequest, number: int, message_id: int) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        ticket = access_ticket(actor, number)
+        if not Message.objects.filter(pk=message_id, ticket=ticket).exists():
+            raise NotFound("Message not found")
+        new = actions.split_message(actor, message_id)
+    except NotFound:
+        raise Http404 from None
+    except TesseraError as error:
+        return _structure_error(request, number, error)
+    messages.success(request, _("Split into %(number)s.") % {"number": new.display_number})
+    return redirect("desk:ticket", number=new.number)
 
 
 @agent_required
