@@ -82,3 +82,14 @@ def test_due_time_and_custom_fields_from_the_side_panel(desk: dict[str, Any], ma
     })
     assert bad.status_code == 422
     assert Ticket.objects.get(pk=ticket.pk).custom_fields["plan"] == "Pro"
+
+
+def test_times_are_shown_in_the_agents_time_zone_and_timeline_reads_well(desk: dict[str, Any], make_ticket: Any) -> None:
+    desk["agent"].time_zone = "Asia/Ho_Chi_Minh"
+    desk["agent"].save()
+    ticket = make_ticket(created_at=dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tags=["vip"])
+    actions.change_fields(Actor.of(desk["admin"]), ticket, {"priority": "high"})
+    body = client_for(desk, "agent").get(f"/desk/tickets/{ticket.number}/").content.decode()
+    assert "4 p.m." in body or "16:00" in body  # 09:00 UTC is 16:00 in Hồ Chí Minh City
+    assert "changed priority from normal to high" in body
+    assert "added tags vip" in body
