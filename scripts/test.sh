@@ -32,6 +32,6 @@ PG_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tessera}"
 status=0
 echo "== tests on PostgreSQL"
 DATABASE_URL="$PG_URL" .venv/bin/pytest -n 2 --dist loadgroup "$@" || status=$?
-echo "== tests on SQLite"
-.venv/bin/pytest -n 2 --dist loadgroup -m "not postgres_only" "$@" || status=$?
+echo "== tests on SQLite (everything that touches a database; the pure unit tests ran above)"
+.venv/bin/pytest -n 2 --dist loadgroup -m "not postgres_only" tests/integration tests/e2e tests/contracts "$@" || status=$?
 exit "$status"
