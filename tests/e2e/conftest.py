@@ -48,8 +48,10 @@ def asgi_server(transactional_db: Any) -> Iterator[str]:
         "TESSERA_SITE_URL": f"http://127.0.0.1:{port}",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # The product's own command: uvicorn serving pages, API and websockets, with the task
+    # worker as a thread of the same process.
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tessera.asgi:application", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", "tessera.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--worker", "thread"],
         env=env,
     )
     url = f"http://127.0.0.1:{port}"
@@ -71,6 +73,17 @@ def asgi_server(transactional_db: Any) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def wait_for_jobs(timeout: float = 30) -> None:
+    """Until the server's worker has drained the queue (search index, deliveries, rules)."""
+    from tessera.jobs.models import Job
+
+    deadline = time.monotonic() + timeout
+    while Job.objects.exclude(status__in=["SUCCESSFUL", "FAILED"]).exists():
+        if time.monotonic() > deadline:
+            raise AssertionError("jobs still pending: the server's worker is not running them")
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import pytest
 
 from tessera.tickets.models import Message, MessageKind, Ticket
 from tessera.tickets.states import Status
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, wait_for_jobs
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -22,6 +22,7 @@ def test_agent_works_a_ticket_and_a_colleague_sees_it_live(
     duplicate = make_ticket(subject="Drukarka nie działa", requester=desk["contact_b"])
     make_ticket(subject="Billing only", department=desk["billing"])
 
+    wait_for_jobs()
     agent_ctx = browser.new_context()
     colleague_ctx = browser.new_context()
     page = login(agent_ctx, asgi_server, "agent", "pw-agent")

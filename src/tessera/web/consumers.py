@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from tessera.tickets.live import remember_server_loop
 
 DESK_GROUP = "desk"
 
@@ -15,6 +18,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if user is None or not user.is_authenticated or not user.is_agent:
             await self.close(code=4403)
             return
+        remember_server_loop(asyncio.get_running_loop())
         await self.channel_layer.group_add(DESK_GROUP, self.channel_name)
         await self.accept()
 
