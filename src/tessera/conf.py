@@ -54,6 +54,7 @@ class Env:
     default_from_email: str
     site_url: str
     reply_domain: str
+    db_pool_size: int = 10
     csrf_trusted_origins: list[str] = field(default_factory=list)
 
 
@@ -128,5 +129,6 @@ def read_env(environ: os._Environ[str] | dict[str, str] | None = None) -> Env:
         default_from_email=env.get("TESSERA_DEFAULT_FROM_EMAIL", "support@tessera.localhost"),
         site_url=site_url,
         reply_domain=env.get("TESSERA_REPLY_DOMAIN", "tessera.localhost"),
+        db_pool_size=_int("TESSERA_DB_POOL_SIZE", env.get("TESSERA_DB_POOL_SIZE", "10"), minimum=1),
         csrf_trusted_origins=[site_url],
     )

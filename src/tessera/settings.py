@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "tessera.rules",
     "tessera.sla",
     "tessera.routing",
+    "tessera.search",
     "tessera.api",
     "tessera.web",
     "tessera.agent_ui",
@@ -97,7 +98,11 @@ def _database(url: str) -> dict[str, Any]:
         config["TEST"] = {"NAME": str(ENV.data_dir / f"test_tessera_{os.getpid()}.sqlite3")}
     else:
         config["ENGINE"] = "django.db.backends.postgresql"
-        config["CONN_HEALTH_CHECKS"] = True
+        # Under ASGI every request runs in a thread of its own, and persistent connections
+        # (CONN_MAX_AGE) would outlive those threads until PostgreSQL refuses new clients. A
+        # pool per process bounds the connections and still saves the connect on each request.
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {"pool": {"min_size": 1, "max_size": ENV.db_pool_size, "timeout": 30}}
     config.setdefault("TEST", {})
     return config
 

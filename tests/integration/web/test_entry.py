@@ -51,7 +51,7 @@ def test_hostile_subject_renders_escaped(client: Client, desk: dict[str, Any], m
 def test_password_login_and_logout(client: Client, desk: dict[str, Any]) -> None:
     response = client.post("/login/", {"username": "agent", "password": "pw-agent"})
     assert response.status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/")["Location"] == "/desk/"
     assert client.get("/logout/").status_code == 405
     client.post("/logout/")
     assert client.get("/").status_code == 302
