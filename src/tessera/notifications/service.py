@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from tessera.channels.delivery import plan_notice
 from tessera.channels.models import DeliveryPurpose
+from tessera.core import time
 from tessera.tickets.models import EventKind, TicketEvent
 from tessera.tickets.states import Status
 
 
+# A notice about something that happened long ago is noise (a restored backlog, imported
+# history): the ticket itself shows it; only fresh changes are mailed.
+STALE_AFTER = timedelta(hours=24)
+
+
 def notify_for_events(events: list[TicketEvent]) -> None:
+    cutoff = time.now() - STALE_AFTER
     for event in events:
+        if event.created_at < cutoff:
+            continue
         ticket = event.ticket
         if event.kind == EventKind.STATUS and event.after == Status.RESOLVED:
             to = [i.value for i in ticket.requester.identities.all() if i.kind == "email" and not i.bounced_at][:1]

@@ -41,6 +41,7 @@ class Channel(models.TextChoices):
     TELEGRAM = "telegram", _("Telegram")
     TWITTER = "twitter", _("Twitter")
     WHATSAPP = "whatsapp", _("WhatsApp")
+    ZALO = "zalo", _("Zalo")
     API = "api", _("API")
     AGENT = "agent", _("Agent desk")
     SYSTEM = "system", _("System")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tessera.accounts.actor import Actor
 from tessera.core import time
@@ -16,7 +17,7 @@ from tessera.tickets.states import Status
 def merge(actor: Actor, source: Ticket, target: Ticket) -> Ticket:
     """Fold ``source`` into ``target``: its conversation moves, it is closed and points there."""
     if source.pk == target.pk:
-        raise ValidationFailed("A ticket cannot be merged into itself", field="target")
+        raise ValidationFailed(_("A ticket cannot be merged into itself"), field="target")
     with transaction.atomic():
         # Lock in id order so two merges of the same pair in opposite directions cannot deadlock.
         first, second = sorted([source.pk, target.pk])
@@ -24,9 +25,9 @@ def merge(actor: Actor, source: Ticket, target: Ticket) -> Ticket:
         src, dst = locked[source.pk], locked[target.pk]
         require(can_edit(actor, src) and can_edit(actor, dst))
         if src.merged_into_id is not None:
-            raise ValidationFailed("That ticket was already merged", field="source")
+            raise ValidationFailed(_("That ticket was already merged"), field="source")
         if dst.status == Status.CLOSED or dst.merged_into_id is not None:
-            raise ValidationFailed("Cannot merge into a closed or merged ticket", field="target")
+            raise ValidationFailed(_("Cannot merge into a closed or merged ticket"), field="target")
         at = time.now()
         moved = Message.objects.filter(ticket=src).update(ticket=dst)
         if src.requester_id != dst.requester_id:
@@ -37,10 +38,11 @@ def merge(actor: Actor, source: Ticket, target: Ticket) -> Ticket:
         before_status = src.status
         src.status = Status.CLOSED
         src.closed_at = at
+        src.resolved_at = src.resolved_at or at
         src.status_changed_at = at
         src.merged_into = dst
         TicketLink.objects.get_or_create(source=src, target=dst, kind=LinkKind.MERGED_INTO)
-        save_ticket(src, ["status", "closed_at", "status_changed_at", "merged_into"], at)
+        save_ticket(src, ["status", "closed_at", "resolved_at", "status_changed_at", "merged_into"], at)
         save_ticket(dst, [], at)
         write_events(
             [
@@ -56,18 +58,18 @@ def link(actor: Actor, source: Ticket, target: Ticket, kind: str) -> TicketLink:
     if kind not in {LinkKind.PROBLEM_INCIDENT, LinkKind.PARENT_CHILD, LinkKind.RELATED}:
         raise ValidationFailed(f"Unknown link kind {kind!r}", field="kind")
     if source.pk == target.pk:
-        raise ValidationFailed("A ticket cannot be linked to itself", field="target")
+        raise ValidationFailed(_("A ticket cannot be linked to itself"), field="target")
     with transaction.atomic():
         first, second = sorted([source.pk, target.pk])
         locked = {first: lock(actor, first), second: lock(actor, second)}
         src, dst = locked[source.pk], locked[target.pk]
         require(can_edit(actor, src) and can_edit(actor, dst))
         if kind == LinkKind.PROBLEM_INCIDENT and src.type != "problem":
-            raise ValidationFailed("Incidents are linked to a ticket of type problem", field="source")
+            raise ValidationFailed(_("Incidents are linked to a ticket of type problem"), field="source")
         if kind == LinkKind.PARENT_CHILD and TicketLink.objects.filter(
             source=dst, target=src, kind=LinkKind.PARENT_CHILD
         ).exists():
-            raise ValidationFailed("That would make a ticket its own grandparent", field="target")
+            raise ValidationFailed(_("That would make a ticket its own grandparent"), field="target")
         created_link, created = TicketLink.objects.get_or_create(source=src, target=dst, kind=kind)
         if created:
             at = time.now()
