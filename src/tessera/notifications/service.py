@@ -13,7 +13,6 @@ from tessera.core import time
 from tessera.tickets.models import EventKind, TicketEvent
 from tessera.tickets.states import Status
 
-
 # A notice about something that happened long ago is noise (a restored backlog, imported
 # history): the ticket itself shows it; only fresh changes are mailed.
 STALE_AFTER = timedelta(hours=24)
