@@ -210,6 +210,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "INFO" if not DEBUG else "DEBUG"},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {
+        "asyncio": {"level": "WARNING"},
+        # The worker logs each job it runs; Django's own per-task lines would double them.
+        "django.tasks": {"level": "WARNING"},
+    },
 }
