@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tessera.accounts.actor import Actor
@@ -188,7 +189,9 @@ def post_bulk(request: HttpRequest) -> HttpResponse:
             except TesseraError:
                 failed.append(str(ticket.number))
     if done:
-        messages.success(request, _("%(count)d tickets updated.") % {"count": done})
+        messages.success(
+            request, ngettext("%(count)d ticket updated.", "%(count)d tickets updated.", done) % {"count": done}
+        )
     if failed:
         messages.error(request, _("Not changed: %(numbers)s") % {"numbers": ", ".join(failed)})
     back = request.POST.get("next") or ""

@@ -34,7 +34,7 @@ PRIORITIES = ("urgent", "high", "normal", "low")
 TICKET_TYPES = ("question", "incident", "service_request", "problem", "change_request")
 CHANNELS = (
     "email", "web_form", "portal", "chat", "phone", "sms", "facebook", "line", "telegram",
-    "twitter", "whatsapp", "api", "agent", "system",
+    "twitter", "whatsapp", "zalo", "api", "agent", "system",
 )
 MESSAGE_KINDS = ("public", "note")
 AUTHOR_KINDS = ("agent", "contact", "system")

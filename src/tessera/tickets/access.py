@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from tessera.accounts.actor import Actor
 from tessera.core.errors import NotFound
 from tessera.tickets.models import Ticket
@@ -20,7 +22,7 @@ def access_ticket(actor: Actor, number: int, *, for_update: bool = False) -> Tic
     try:
         return qs.get(number=number)
     except (Ticket.DoesNotExist, ValueError, OverflowError):
-        raise NotFound("Ticket not found") from None
+        raise NotFound(_("Ticket not found")) from None
 
 
 def access_ticket_by_id(actor: Actor, ticket_id: int, *, for_update: bool = False) -> Ticket:
@@ -30,4 +32,4 @@ def access_ticket_by_id(actor: Actor, ticket_id: int, *, for_update: bool = Fals
     try:
         return qs.get(pk=ticket_id)
     except (Ticket.DoesNotExist, ValueError, OverflowError):
-        raise NotFound("Ticket not found") from None
+        raise NotFound(_("Ticket not found")) from None

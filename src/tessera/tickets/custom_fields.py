@@ -7,6 +7,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from tessera.accounts.actor import Actor
 from tessera.core.errors import PermissionDenied, ValidationFailed
 from tessera.tickets.models import CustomField, FieldType
@@ -23,7 +25,7 @@ def clean_values(values: dict[str, Any], *, partial: bool = True) -> dict[str, A
     if not partial:
         for key, definition in definitions.items():
             if definition.required and cleaned.get(key) in (None, ""):
-                raise ValidationFailed(f"{definition.label} is required", field=f"custom_fields.{key}")
+                raise ValidationFailed(_("%(field)s is required") % {"field": definition.label}, field=f"custom_fields.{key}")
     return cleaned
 
 
@@ -35,23 +37,23 @@ def _clean_one(definition: CustomField, raw: Any) -> Any:
         case FieldType.TEXT:
             text = str(raw)
             if len(text) > 10_000:
-                raise ValidationFailed("Text is too long", field=field)
+                raise ValidationFailed(_("Text is too long"), field=field)
             return text
         case FieldType.NUMBER:
             if isinstance(raw, bool):
-                raise ValidationFailed("Must be a number", field=field)
+                raise ValidationFailed(_("Must be a number"), field=field)
             try:
                 number = Decimal(str(raw))
             except InvalidOperation:
-                raise ValidationFailed("Must be a number", field=field) from None
+                raise ValidationFailed(_("Must be a number"), field=field) from None
             if not number.is_finite():
-                raise ValidationFailed("Must be a finite number", field=field)
+                raise ValidationFailed(_("Must be a finite number"), field=field)
             return int(number) if number == number.to_integral_value() else float(number)
         case FieldType.DATE:
             try:
                 return datetime.date.fromisoformat(str(raw)).isoformat()
             except ValueError:
-                raise ValidationFailed("Must be a date (YYYY-MM-DD)", field=field) from None
+                raise ValidationFailed(_("Must be a date (YYYY-MM-DD)"), field=field) from None
         case FieldType.BOOLEAN:
             if isinstance(raw, bool):
                 return raw
@@ -59,12 +61,12 @@ def _clean_one(definition: CustomField, raw: Any) -> Any:
                 return True
             if str(raw).lower() in {"false", "0", "no"}:
                 return False
-            raise ValidationFailed("Must be true or false", field=field)
+            raise ValidationFailed(_("Must be true or false"), field=field)
         case FieldType.CHOICE:
             if str(raw) not in [str(c) for c in definition.choices]:
-                raise ValidationFailed("Not one of the choices", field=field)
+                raise ValidationFailed(_("Not one of the choices"), field=field)
             return str(raw)
-    raise ValidationFailed("Unsupported field type", field=field)
+    raise ValidationFailed(_("Unsupported field type"), field=field)
 
 
 def define_field(actor: Actor, **fields: Any) -> CustomField:

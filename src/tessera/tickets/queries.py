@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import Department, User
 from tessera.core.errors import ValidationFailed
+from tessera.search import filtering as search
 from tessera.tickets.models import PRIORITY_RANK, Tag, Ticket
 from tessera.tickets.permissions import visible_tickets
 
@@ -65,12 +66,9 @@ def filtered(actor: Actor, filters: TicketFilters) -> QuerySet[Ticket]:
     if filters.updated_since is not None:
         qs = qs.filter(updated_at__gte=filters.updated_since)
     if filters.text.strip():
-        text = filters.text.strip()
-        match = Q(subject__icontains=text)
-        digits = text.lstrip("#")
-        if digits.isdigit() and len(digits) < 18:
-            match |= Q(number=int(digits))
-        qs = qs.filter(match)
+        # Words, phrases and exclusions over the folded search document, or the ticket number;
+        # a customer's search never reads internal notes.
+        qs = search.matching(qs, filters.text, include_notes=actor.is_staff_member or actor.is_system)
     for name in filters.tag:
         # One EXISTS per tag: "all of these tags", without duplicate rows from a join.
         through = Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk"), tag__name__iexact=name)

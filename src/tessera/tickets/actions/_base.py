@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from tessera.accounts.actor import Actor
 from tessera.core import time
 from tessera.core.errors import Conflict, NotFound, PermissionDenied
@@ -27,20 +29,21 @@ def lock(actor: Actor, ticket: Ticket | int, expected_version: int | None = None
             .get(pk=pk)
         )
     except Ticket.DoesNotExist:
-        raise NotFound("Ticket not found") from None
+        raise NotFound(_("Ticket not found")) from None
     if not can_view(actor, locked):
-        raise NotFound("Ticket not found")
+        raise NotFound(_("Ticket not found"))
     if expected_version is not None and locked.version != expected_version:
         raise Conflict(
-            f"Ticket {locked.display_number} changed since version {expected_version} "
-            f"(now {locked.version}); reload and try again"
+            _("Ticket %(number)s changed since version %(expected)s (now %(current)s); reload and try again")
+            % {"number": locked.display_number, "expected": expected_version, "current": locked.version}
         )
     return locked
 
 
-def require(allowed: bool, message: str = "You may not do this to this ticket") -> None:
+def require(allowed: bool, message: str | None = None) -> None:
     if not allowed:
-        raise PermissionDenied(message)
+        # Translated when raised, not at import: the request's language is active only then.
+        raise PermissionDenied(message or _("You may not do this to this ticket"))
 
 
 def event(

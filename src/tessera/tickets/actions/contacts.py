@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import Contact, ContactIdentity, ContactNote, User
@@ -17,18 +18,18 @@ def merge_contacts(actor: Actor, source: Contact, target: Contact) -> Contact:
     """Fold ``source`` into ``target``: identities, tickets, messages, CCs and notes move;
     ``source`` stays as a pointer so old links keep working."""
     if not actor.is_agent:
-        raise PermissionDenied("Only agents may merge contacts")
+        raise PermissionDenied(_("Only agents may merge contacts"))
     if source.pk == target.pk:
-        raise ValidationFailed("A contact cannot be merged into itself", field="target")
+        raise ValidationFailed(_("A contact cannot be merged into itself"), field="target")
     with transaction.atomic():
         first, second = sorted([source.pk, target.pk])
         locked = {c.pk: c for c in Contact.objects.select_for_update().filter(pk__in=[first, second])}
         src, dst = locked[source.pk], locked[target.pk]
         if src.merged_into_id is not None or dst.merged_into_id is not None:
-            raise ValidationFailed("One of these contacts was already merged", field="source")
+            raise ValidationFailed(_("One of these contacts was already merged"), field="source")
         src_user = User.objects.filter(contact=src).first()
         if src_user is not None and User.objects.filter(contact=dst).exists():
-            raise ValidationFailed("Both contacts have portal accounts; merge the accounts first", field="source")
+            raise ValidationFailed(_("Both contacts have portal accounts; merge the accounts first"), field="source")
         at = time.now()
         tickets = list(Ticket.objects.select_for_update(of=("self",)).filter(requester=src).order_by("pk"))
         events = [

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import Contact
@@ -33,7 +34,7 @@ from tessera.tickets.states import Status, after_agent_reply, after_customer_mes
 
 def _require_body(body_text: str, body_html: str, attachments: Sequence[object]) -> None:
     if not (body_text.strip() or body_html.strip() or attachments):
-        raise ValidationFailed("A message needs text or an attachment", field="body")
+        raise ValidationFailed(_("A message needs text or an attachment"), field="body")
     for attachment in attachments:
         assert isinstance(attachment, attachment_store.NewAttachment)
         attachment_store.check_size(len(attachment.content))
@@ -60,7 +61,7 @@ def add_customer_message(
             raise PermissionDenied("Agents reply with add_agent_reply")
         author = author or actor.contact or locked.requester
         if locked.status == Status.CLOSED:
-            raise InvalidTransition("The ticket is closed; a new message opens a follow-up ticket")
+            raise InvalidTransition(_("The ticket is closed; a new message opens a follow-up ticket"))
         at = created_at or time.now()
         message = Message.objects.create(
             ticket=locked,
@@ -104,7 +105,7 @@ def add_agent_reply(
         locked = lock(actor, ticket, expected_version)
         require(can_edit(actor, locked), "You may not reply to this ticket")
         if locked.status == Status.CLOSED:
-            raise InvalidTransition("The ticket is closed")
+            raise InvalidTransition(_("The ticket is closed"))
         at = time.now()
         message = Message.objects.create(
             ticket=locked,
@@ -171,15 +172,15 @@ def split_message(actor: Actor, message_id: int, *, subject: str | None = None) 
         try:
             message = Message.objects.select_related("ticket").get(pk=message_id)
         except Message.DoesNotExist:
-            raise NotFound("Message not found") from None
+            raise NotFound(_("Message not found")) from None
         if not can_view(actor, message.ticket):
-            raise NotFound("Message not found")
+            raise NotFound(_("Message not found"))
         source = lock(actor, message.ticket)
         require(can_edit(actor, source))
         if message.kind != MessageKind.PUBLIC or message.author_kind != AuthorKind.CONTACT:
-            raise ValidationFailed("Only a customer's message can be split off", field="message")
+            raise ValidationFailed(_("Only a customer's message can be split off"), field="message")
         if source.messages.count() < 2:
-            raise ValidationFailed("A ticket's only message cannot be split off", field="message")
+            raise ValidationFailed(_("A ticket's only message cannot be split off"), field="message")
         at = time.now()
         requester = message.author_contact or source.requester
         new = Ticket.objects.create(

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import Contact, Department, User
@@ -55,11 +56,11 @@ def create_ticket(
 ) -> Ticket:
     if actor.is_customer:
         if actor.contact is None or actor.contact.pk != requester.pk:
-            raise PermissionDenied("Customers open tickets for themselves only")
+            raise PermissionDenied(_("Customers open tickets for themselves only"))
         if assignee is not None or tags or due_at is not None:
-            raise PermissionDenied("Customers may not set assignee, tags or due time")
+            raise PermissionDenied(_("Customers may not set assignee, tags or due time"))
     elif not (actor.is_system or actor.is_agent):
-        raise PermissionDenied("You may not create tickets")
+        raise PermissionDenied(_("You may not create tickets"))
     if type not in TicketType.values:
         raise ValidationFailed(f"Unknown type {type!r}", field="type")
     if priority not in Priority.values:
@@ -67,9 +68,9 @@ def create_ticket(
     if channel not in Channel.values:
         raise ValidationFailed(f"Unknown channel {channel!r}", field="channel")
     if not department.is_active:
-        raise ValidationFailed("That department is not active", field="department")
+        raise ValidationFailed(_("That department is not active"), field="department")
     if assignee is not None and not assignee.is_agent:
-        raise ValidationFailed("Tickets can only be assigned to agents", field="assignee")
+        raise ValidationFailed(_("Tickets can only be assigned to agents"), field="assignee")
     for attachment in attachments:
         attachment_store.check_size(len(attachment.content))
     subject = clean_subject(subject)

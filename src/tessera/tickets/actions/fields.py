@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import Department, User
@@ -24,14 +25,14 @@ from tessera.tickets.states import Status, can_transition
 def clean_subject(subject: str) -> str:
     subject = unicodedata.normalize("NFC", " ".join((subject or "").split()))
     if not subject:
-        raise ValidationFailed("A subject is required", field="subject")
+        raise ValidationFailed(_("A subject is required"), field="subject")
     return subject[:250]
 
 
 def clean_tag(name: str) -> str:
     tag = unicodedata.normalize("NFC", " ".join((name or "").split()))
     if not tag or len(tag) > 64:
-        raise ValidationFailed("A tag is 1 to 64 characters", field="tags")
+        raise ValidationFailed(_("A tag is 1 to 64 characters"), field="tags")
     return tag
 
 
@@ -95,7 +96,7 @@ def change_fields(
         if "department" in changes:
             department = changes["department"]
             if not isinstance(department, Department) or not department.is_active:
-                raise ValidationFailed("Unknown or inactive department", field="department")
+                raise ValidationFailed(_("Unknown or inactive department"), field="department")
             if department.pk != locked.department_id:
                 events.append(
                     event(locked, actor, EventKind.FIELD, field="department",
@@ -141,7 +142,7 @@ def change_status(
         if actor.is_customer:
             # Customers change status only by closing their own ticket where policy allows.
             if status != Status.CLOSED:
-                raise PermissionDenied("Customers may only close a ticket")
+                raise PermissionDenied(_("Customers may only close a ticket"))
         else:
             require(can_edit(actor, locked))
         events = _status(actor, locked, status, at, dirty)
@@ -154,9 +155,9 @@ def change_status(
 def _assign(actor: Actor, ticket: Ticket, assignee: User | None, at: datetime, dirty: set[str]) -> list[TicketEvent]:
     if assignee is not None:
         if not assignee.is_agent or not assignee.is_active:
-            raise ValidationFailed("Tickets can only be assigned to active agents", field="assignee")
+            raise ValidationFailed(_("Tickets can only be assigned to active agents"), field="assignee")
         if not assignee.is_admin and not assignee.memberships.filter(department_id=ticket.department_id).exists():
-            raise ValidationFailed("The agent is not a member of the ticket's department", field="assignee")
+            raise ValidationFailed(_("The agent is not a member of the ticket's department"), field="assignee")
     if (assignee.pk if assignee else None) == ticket.assignee_id:
         return []
     before = ticket.assignee.label if ticket.assignee else None
@@ -175,9 +176,13 @@ def _status(actor: Actor, ticket: Ticket, status: str, at: datetime, dirty: set[
     if status == ticket.status:
         return []
     if not can_transition(ticket.status, status):
-        raise InvalidTransition(f"A ticket cannot go from {ticket.status} to {status}", field="status")
+        raise InvalidTransition(
+            _("A ticket cannot go from %(before)s to %(after)s")
+            % {"before": Status(ticket.status).label, "after": Status(status).label},
+            field="status",
+        )
     if status == Status.CLOSED and not can_close(actor, ticket):
-        raise PermissionDenied("This department's closing policy does not let you close tickets")
+        raise PermissionDenied(_("This department's closing policy does not let you close tickets"))
     before = ticket.status
     ticket.status = status
     ticket.status_changed_at = at
