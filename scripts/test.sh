@@ -3,7 +3,7 @@
 # whole suite on PostgreSQL (127.0.0.1:5432) and again on SQLite.
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 
-SYSTEM_PACKAGES=(chromium dovecot-imapd gettext)
+SYSTEM_PACKAGES=(chromium fonts-thai-tlwg dovecot-imapd gettext)
 if [ "$(id -u)" = 0 ]; then
     missing=()
     for pkg in "${SYSTEM_PACKAGES[@]}"; do

@@ -6,6 +6,8 @@ from tessera.api.v1.app import api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
+    path("desk/admin/rules/", include("tessera.rules.urls")),
     path("desk/", include("tessera.agent_ui.urls")),
+    path("portal/", include("tessera.portal.urls")),
     path("", include("tessera.web.urls")),
 ]

@@ -7,11 +7,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from tessera.accounts.models import User
-from tessera.tickets import queries
 
 
 class LoginView(auth_views.LoginView):
@@ -31,8 +30,8 @@ def home(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)
     if user.is_agent:
         return redirect("desk:list")
-    tickets = queries.ticket_list(user, queries.TicketFilters(), limit=50).items
-    return render(request, "web/customer_home.html", {"tickets": tickets})
+    # Customers live in the portal, which has its own look and its own scoping.
+    return redirect("portal:home")
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
