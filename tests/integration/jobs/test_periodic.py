@@ -46,7 +46,8 @@ def test_registry_feeds_the_worker_scheduler(
         with time.frozen_at(t0):
             stats = run_worker(burst=True)
             run_worker(burst=True)
-        assert stats.scheduled == 1
+        # Other apps register periodic jobs too (rules, SLA); this entry's effect is exact.
+        assert stats.scheduled >= 1
         assert jobtasks.effect_counts() == {"tick": 1}
         with time.frozen_at(t0 + EVERY):
             run_worker(burst=True)
