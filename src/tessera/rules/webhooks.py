@@ -1,0 +1,151 @@
+"""Calling rule webhooks: signed, SSRF-safe, without following redirects.
+
+SSRF: the host is resolved once, every address it resolves to must be public (not loopback,
+private, link-local, multicast, reserved or unspecified) unless it falls inside
+``TESSERA_WEBHOOK_ALLOWED_NETWORKS`` (a list of CIDRs, e.g. ``["10.20.0.0/16"]`` for an
+intranet CRM), and the connection goes to that checked address: a DNS answer that changes
+between check and connect (rebinding) cannot redirect the request.
+
+Signature: ``X-Tessera-Signature: sha256=<hex>``, the HMAC-SHA256 of ``<timestamp>.<body>``
+with ``TESSERA_WEBHOOK_SECRET`` (default: derived from ``SECRET_KEY``), and the timestamp in
+``X-Tessera-Timestamp`` so receivers can refuse replays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import ipaddress
+import socket
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+TIMEOUT_SECONDS = 10
+MAX_RESPONSE_BYTES = 64 * 1024
+
+type IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class WebhookRefused(Exception):
+    """The destination is not allowed; retrying will not help."""
+
+
+class WebhookFailed(Exception):
+    """A transient failure (network, 5xx, 429): worth another attempt."""
+
+
+@dataclass(frozen=True)
+class WebhookResponse:
+    status: int
+    body: str
+
+
+def secret() -> bytes:
+    configured = getattr(settings, "TESSERA_WEBHOOK_SECRET", "")
+    if configured:
+        return str(configured).encode()
+    return hmac.new(str(settings.SECRET_KEY).encode(), b"tessera.rules.webhook", hashlib.sha256).digest()
+
+
+def sign(body: bytes, timestamp: str, key: bytes | None = None) -> str:
+    digest = hmac.new(key if key is not None else secret(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + digest.hexdigest()
+
+
+def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(n, strict=False) for n in getattr(settings, "TESSERA_WEBHOOK_ALLOWED_NETWORKS", [])]
+
+
+def is_public(address: IPAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return is_public(address.ipv4_mapped)
+    return not (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+def check_address(address: IPAddress) -> None:
+    if is_public(address):
+        return
+    if any(address in network for network in allowed_networks()):
+        return
+    raise WebhookRefused(f"{address} is not a public address (allow it in TESSERA_WEBHOOK_ALLOWED_NETWORKS)")
+
+
+def resolve(host: str, port: int) -> IPAddress:
+    """The address to connect to, after checking every address the host resolves to."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise WebhookFailed(f"cannot resolve {host}: {exc}") from exc
+    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    if not addresses:
+        raise WebhookFailed(f"{host} has no address")
+    # All of them: a host with one public and one private record must not get through.
+    for address in addresses:
+        check_address(address)
+    return addresses[0]
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self._address, self.port), self.timeout)
+        # Certificate and SNI are checked against the host name, not the pinned address.
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+def call(url: str, method: str, headers: Mapping[str, str], body: str, *, timestamp: str) -> WebhookResponse:
+    """Send one request; raises WebhookRefused (never retry) or WebhookFailed (retry)."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise WebhookRefused(f"not an http(s) URL: {url}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    address = resolve(parts.hostname, port)
+    payload = body.encode()
+    connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    connection = connection_class(parts.hostname, port, str(address), TIMEOUT_SECONDS)
+    sent_headers = {
+        **dict(headers),
+        "Content-Type": headers.get("Content-Type", "application/json; charset=utf-8"),
+        "User-Agent": "Tessera-Webhook/1",
+        "X-Tessera-Timestamp": timestamp,
+        "X-Tessera-Signature": sign(payload, timestamp),
+    }
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    try:
+        connection.request(method, path, body=payload, headers=sent_headers)
+        response = connection.getresponse()
+        text = response.read(MAX_RESPONSE_BYTES).decode("utf-8", "replace")
+    except (OSError, http.client.HTTPException) as exc:
+        raise WebhookFailed(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        connection.close()
+    if response.status >= 500 or response.status == 429:
+        raise WebhookFailed(f"HTTP {response.status}")
+    return WebhookResponse(response.status, text)
