@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from tessera.tickets.states import TRANSITIONS, Status, after_agent_reply, after_customer_message, can_transition
+from tessera.tickets.states import (
+    TRANSITIONS,
+    Status,
+    after_agent_reply,
+    after_customer_message,
+    can_transition,
+)
 
 
 def test_every_status_has_a_row_in_the_transition_table() -> None:
