@@ -34,6 +34,7 @@ from tessera.agent_ui.forms import (
 from tessera.agent_ui.saved_views import delete_view, save_view, visible_views
 from tessera.core import time
 from tessera.core.errors import Conflict, NotFound, TesseraError, ValidationFailed
+from tessera.sla import timers as sla_timers
 from tessera.tickets import actions, queries
 from tessera.tickets.access import access_ticket
 from tessera.tickets.attachments import NewAttachment
@@ -221,6 +222,7 @@ def _ticket_context(request: HttpRequest, number: int) -> dict[str, Any]:
         "tags": list(ticket.tags.all()),
         "links": list(ticket.outgoing_links.select_related("target")) + list(ticket.incoming_links.select_related("source")),
         "may_edit": can_edit(actor, ticket),
+        "sla_explanation": sla_timers.explain(ticket),
         "reply_form": ReplyForm(initial={"version": ticket.version}),
         "fields_form": FieldsForm(
             initial={
