@@ -7,12 +7,18 @@ import secrets
 from django.conf import settings
 
 from tessera.channels.models import Delivery, DeliveryPurpose
+from tessera.channels.tokens import message_id_part
 from tessera.core.effects import enqueue
 from tessera.tickets.models import Channel, Message, Ticket
 
 
-def new_message_id() -> str:
-    return f"<tessera.{secrets.token_hex(12)}@{settings.TESSERA['REPLY_DOMAIN']}>"
+def new_message_id(ticket: Ticket | None = None) -> str:
+    """Our Message-ID for an outbound mail; it carries the ticket's signed token so the reply,
+    which echoes it in In-Reply-To/References, threads back even from a new address."""
+    domain = settings.TESSERA["REPLY_DOMAIN"]
+    if ticket is None:
+        return f"<tessera.{secrets.token_hex(12)}@{domain}>"
+    return f"<{message_id_part(ticket.number)}.{secrets.token_hex(8)}@{domain}>"
 
 
 def _email_recipients(ticket: Ticket) -> tuple[list[str], list[str]]:
@@ -43,7 +49,7 @@ def plan_reply_delivery(message: Message) -> Delivery | None:
         cc=cc,
         subject=f"[{ticket.display_number}] {ticket.subject}",
         body_text=message.body_text,
-        rfc_message_id=new_message_id(),
+        rfc_message_id=new_message_id(ticket),
     )
     from tessera.channels.tasks import deliver
 
@@ -61,7 +67,7 @@ def plan_notice(ticket: Ticket, purpose: str, recipients: list[str], subject: st
         recipients=recipients,
         subject=subject,
         body_text=body,
-        rfc_message_id=new_message_id(),
+        rfc_message_id=new_message_id(ticket),
     )
     from tessera.channels.tasks import deliver
 

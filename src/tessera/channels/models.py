@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tessera.accounts.models import Department
 from tessera.tickets.models import Message, Ticket
 
 
@@ -48,3 +49,104 @@ class Delivery(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "created_at"], name="delivery_status")]
+
+
+class MailboxKind(models.TextChoices):
+    IMAP = "imap", _("IMAP mailbox (fetched)")
+    SMTP = "smtp", _("SMTP/LMTP listener (delivered to us)")
+    WEBHOOK = "webhook", _("Provider inbound webhook")
+
+
+class ImapSecurity(models.TextChoices):
+    SSL = "ssl", _("TLS from the start (port 993)")
+    STARTTLS = "starttls", _("STARTTLS")
+    PLAIN = "plain", _("No encryption (loopback only)")
+
+
+class AfterCommit(models.TextChoices):
+    FLAG_SEEN = "seen", _("Mark as read")
+    MOVE = "move", _("Move to a folder")
+
+
+class Mailbox(models.Model):
+    """An address customers write to, mapped to the department whose tickets it opens."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="mailboxes")
+    # The public address (``support@example.com``); the SMTP listener maps RCPT TO by it.
+    address = models.EmailField(_("address"), blank=True, db_index=True)
+    kind = models.CharField(max_length=8, choices=MailboxKind.choices, default=MailboxKind.IMAP)
+
+    imap_host = models.CharField(max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(default=993)
+    imap_security = models.CharField(max_length=8, choices=ImapSecurity.choices, default=ImapSecurity.SSL)
+    username = models.CharField(max_length=255, blank=True)
+    # Secrets are stored in clear for now; they should be encrypted at rest (a key outside the
+    # database) before this is offered to hosted customers.
+    password = models.CharField(max_length=1024, blank=True)
+    # When set, IMAP logs in with XOAUTH2 instead of the password (Gmail, Microsoft 365).
+    oauth2_access_token = models.TextField(blank=True)
+    folder = models.CharField(max_length=255, default="INBOX")
+    # Fetched mail is never deleted by default: it is flagged \Seen, or moved when told to.
+    after_commit = models.CharField(max_length=8, choices=AfterCommit.choices, default=AfterCommit.FLAG_SEEN)
+    move_to_folder = models.CharField(max_length=255, blank=True)
+
+    # IMAP UIDs are only meaningful within one UIDVALIDITY; when it changes the server renumbered
+    # the folder and ``last_uid`` starts again (deduplication absorbs the re-fetch).
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboundStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be processed")
+    PROCESSED = "processed", _("Processed")
+    QUARANTINED = "quarantined", _("Quarantined")
+    IGNORED = "ignored", _("Ignored")
+
+
+class RawInbound(models.Model):
+    """The raw bytes of one inbound mail, stored (and committed) before anything else happens.
+
+    Unique per mailbox on its Message-ID (or content hash), so a mail fetched twice after a crash
+    is stored once. Processing is a task; a row that cannot be processed is quarantined with its
+    error and can be replayed.
+    """
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="inbound")
+    # "<message-id>" as written in the mail, or "sha256:<hex of the raw bytes>" without one.
+    dedupe_key = models.CharField(max_length=512)
+    raw = models.BinaryField()
+    # The size of the mail as received; ``raw`` holds only its head when ``truncated``.
+    size = models.PositiveBigIntegerField()
+    truncated = models.BooleanField(default=False)
+    imap_uid = models.BigIntegerField(null=True, blank=True)
+    # The envelope recipients (SMTP RCPT TO), which may carry a reply token the To: header lacks.
+    envelope_to = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=12, choices=InboundStatus.choices, default=InboundStatus.PENDING)
+    error = models.TextField(blank=True)
+    # message, auto_reply, bounce or complaint once parsed.
+    kind = models.CharField(max_length=12, blank=True)
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    attempts = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "dedupe_key"], name="rawinbound_mailbox_dedupe"),
+        ]
+        indexes = [models.Index(fields=["status", "received_at"], name="rawinbound_status")]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox_id}:{self.dedupe_key}"
