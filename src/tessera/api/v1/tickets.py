@@ -201,6 +201,7 @@ class TicketQuery(Schema):
     channel: list[ChannelName] = Field(default_factory=list)
     requester: list[Id] = Field(default_factory=list)
     updated_since: AwareDateTime | None = None
+    q: str = Field("", max_length=500, description='Words (all must match), "a phrase", -excluded, or a ticket number; accents optional')
     cursor: Cursor | None = None
     limit: Limit = 25
 
@@ -410,6 +411,7 @@ def list_tickets(request: HttpRequest, params: Query[TicketQuery]) -> TicketPage
         channel=params.channel,
         requester=params.requester,
         updated_since=params.updated_since,
+        text=params.q,
     )
     page = ticket_list(actor, filters, limit=params.limit, cursor=params.cursor or None)
     items: list[AgentTicketSummary | PortalTicketSummary]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tessera.demo.loader import DemoConflict, DemoSummary, load_demo
@@ -30,7 +31,21 @@ class Command(BaseCommand):
             summary = load_demo(tickets=options["tickets"], seed=options["seed"])
         except DemoConflict as exc:
             raise CommandError(str(exc)) from exc
+        if summary.created:
+            self._settle_history()
         self._report(summary)
+
+    def _settle_history(self) -> None:
+        """The demo writes two months of history as it happened; the background work those
+        old changes queued (notices, rule triggers) would act on the past, so it is dropped, and
+        what is still worth having is built in bulk: the search index. Then the shipped default
+        rules are installed, to act on what happens from now on."""
+        from tessera.jobs.models import Job
+        from tessera.rules.defaults import install_defaults
+
+        Job.objects.filter(status="READY").delete()
+        call_command("reindex_search", verbosity=0)
+        install_defaults()
 
     def _report(self, summary: DemoSummary) -> None:
         if summary.created:
