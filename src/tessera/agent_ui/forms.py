@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tessera.accounts.models import Department, User
-from tessera.tickets.models import CustomField, FieldType, Priority, TicketType
+from tessera.tickets.models import Channel, CustomField, FieldType, Priority, TicketType
 from tessera.tickets.states import STATUS_CHOICES
 
 
@@ -21,7 +21,12 @@ class FilterForm(forms.Form):
     priority = forms.MultipleChoiceField(required=False, choices=Priority.choices, label=_("Priority"))
     type = forms.MultipleChoiceField(required=False, choices=TicketType.choices, label=_("Type"))
     tag = forms.CharField(required=False, max_length=64, label=_("Tag"))
-    channel = forms.CharField(required=False, max_length=16, label=_("Channel"))
+    channel = forms.ChoiceField(required=False, choices=[("", "—"), *Channel.choices], label=_("Channel"))
+    requester = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    created_from = forms.DateField(required=False, label=_("Created from"), widget=forms.DateInput(attrs={"type": "date"}))
+    created_to = forms.DateField(required=False, label=_("Created until"), widget=forms.DateInput(attrs={"type": "date"}))
+    updated_from = forms.DateField(required=False, label=_("Updated from"), widget=forms.DateInput(attrs={"type": "date"}))
+    updated_to = forms.DateField(required=False, label=_("Updated until"), widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.ChoiceField(
         required=False,
         choices=[("updated", _("Last updated")), ("created", _("Newest")), ("priority", _("Priority")), ("due", _("Due soonest"))],

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from functools import wraps
 from typing import Any
 
@@ -67,6 +68,14 @@ def _actor(request: HttpRequest) -> Actor:
     return actor
 
 
+def _day_start(day: date | None, *, next_day: bool = False) -> datetime | None:
+    if day is None:
+        return None
+    if next_day:
+        day = day + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, dt_time.min))
+
+
 def _filters(form: FilterForm, user: User) -> queries.TicketFilters:
     data = form.cleaned_data if form.is_valid() else {}
     filters = queries.TicketFilters(
@@ -76,7 +85,13 @@ def _filters(form: FilterForm, user: User) -> queries.TicketFilters:
         tag=[data["tag"]] if data.get("tag") else [],
         channel=[data["channel"]] if data.get("channel") else [],
         department=[data["department"].pk] if data.get("department") else [],
+        requester=[data["requester"]] if data.get("requester") else [],
         text=data.get("q") or "",
+        # Dates are days in the agent's own time zone; "until" includes that whole day.
+        created_since=_day_start(data.get("created_from")),
+        created_before=_day_start(data.get("created_to"), next_day=True),
+        updated_since=_day_start(data.get("updated_from")),
+        updated_before=_day_start(data.get("updated_to"), next_day=True),
     )
     assignee = data.get("assignee") or ""
     if assignee == "me":

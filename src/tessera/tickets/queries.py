@@ -32,6 +32,9 @@ class TicketFilters:
     channel: Sequence[str] = ()
     requester: Sequence[int] = ()
     updated_since: datetime | None = None
+    updated_before: datetime | None = None
+    created_since: datetime | None = None
+    created_before: datetime | None = None
     text: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -65,6 +68,12 @@ def filtered(actor: Actor, filters: TicketFilters) -> QuerySet[Ticket]:
         qs = qs.filter(requester_id__in=filters.requester)
     if filters.updated_since is not None:
         qs = qs.filter(updated_at__gte=filters.updated_since)
+    if filters.updated_before is not None:
+        qs = qs.filter(updated_at__lt=filters.updated_before)
+    if filters.created_since is not None:
+        qs = qs.filter(created_at__gte=filters.created_since)
+    if filters.created_before is not None:
+        qs = qs.filter(created_at__lt=filters.created_before)
     if filters.text.strip():
         # Words, phrases and exclusions over the folded search document, or the ticket number;
         # a customer's search never reads internal notes.

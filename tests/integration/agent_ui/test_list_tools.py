@@ -79,3 +79,21 @@ def test_sort_and_due_highlighting(desk: dict[str, Any], make_ticket: Any) -> No
     assert body.index("Late one") < body.index("Soon one") < body.index("No due")
     assert f'overdue" data-number="{late.number}"' in body
     assert f'due-soon" data-number="{soon.number}"' in body
+
+
+def test_filters_by_type_channel_requester_and_dates(desk: dict[str, Any], make_ticket: Any) -> None:
+    old = make_ticket(subject="Old phone incident", type="incident", channel="phone", created_at=time.now() - dt.timedelta(days=40))
+    make_ticket(subject="Fresh email question", requester=desk["contact_b"])
+    client = client_for(desk, "agent")
+
+    def rows(query: str) -> list[str]:
+        body = client.get("/desk/?" + query).content.decode()
+        return [s for s in ("Old phone incident", "Fresh email question") if s in body]
+
+    assert rows("type=incident") == ["Old phone incident"]
+    assert rows("channel=phone") == ["Old phone incident"]
+    assert rows(f"requester={desk['contact_b'].pk}") == ["Fresh email question"]
+    created_to = (time.now() - dt.timedelta(days=30)).date().isoformat()
+    assert rows(f"created_to={created_to}") == ["Old phone incident"]
+    assert rows(f"created_from={time.now().date().isoformat()}") == ["Fresh email question"]
+    assert old.number
