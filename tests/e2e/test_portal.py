@@ -81,67 +81,87 @@ def _watch(page: Any) -> list[str]:
     return errors
 
 
-def test_customer_signs_up_opens_a_thai_request_and_cannot_peek(
-    asgi_server: str, browser: Any, desk: dict[str, Any], make_ticket: Any, inbox: Inbox, artifacts: Path, tmp_path: Path
+FLOWS = {
+    "th": {
+        "locale": "th-TH", "name": "สมชาย ใจดี", "email": "somchai@example.co.th", "password": "รหัสผ่าน-ยาวมาก-2024",
+        "file": "ใบแจ้งหนี้ มีนาคม.txt", "file_text": "ยอดรวม 1,250 บาท", "subject": "ใบแจ้งหนี้ผิดพลาด",
+        "description": "ยอดเงินในใบแจ้งหนี้เดือนมีนาคมไม่ถูกต้อง กรุณาตรวจสอบ",
+        "answer": "สวัสดีค่ะ เราได้แก้ไขใบแจ้งหนี้แล้ว", "reply": "ขอบคุณมากครับ ได้รับแล้ว", "ui": "คำขอของฉัน",
+    },
+    "vi": {
+        "locale": "vi-VN", "name": "Trần Thị Hương", "email": "huong@example.vn", "password": "mật-khẩu-rất-dài-2024",
+        "file": "hóa đơn tháng ba.txt", "file_text": "Tổng cộng 1.250.000 đồng", "subject": "Hóa đơn bị sai số tiền",
+        "description": "Số tiền trên hóa đơn tháng Ba không đúng, nhờ anh chị kiểm tra giúp.",
+        "answer": "Chào chị, chúng tôi đã sửa hóa đơn rồi ạ", "reply": "Cảm ơn anh chị nhiều, tôi đã nhận được.", "ui": "Yêu cầu của tôi",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", list(FLOWS))
+def test_customer_signs_up_opens_a_request_and_cannot_peek(
+    asgi_server: str, browser: Any, desk: dict[str, Any], make_ticket: Any, inbox: Inbox, artifacts: Path, tmp_path: Path,
+    lang: str,
 ) -> None:
+    flow = FLOWS[lang]
     desk["agent"].display_name = "Malee (Support)"
     desk["agent"].save(update_fields=["display_name"])
     secret = make_ticket(subject="Globex: สัญญาลับ", requester=desk["contact_b"], body_text="Confidential terms")
 
-    context = browser.new_context(locale="th-TH")
+    context = browser.new_context(locale=flow["locale"])
     page = context.new_page()
     errors = _watch(page)
 
     page.goto(asgi_server + "/portal/signup/")
-    page.fill("#id_name", "สมชาย ใจดี")
-    page.fill("#id_email", "somchai@example.co.th")
-    page.fill("#id_password1", "รหัสผ่าน-ยาวมาก-2024")
-    page.fill("#id_password2", "รหัสผ่าน-ยาวมาก-2024")
-    page.select_option("#id_language", "th")
+    page.fill("#id_name", flow["name"])
+    page.fill("#id_email", flow["email"])
+    page.fill("#id_password1", flow["password"])
+    page.fill("#id_password2", flow["password"])
+    page.select_option("#id_language", lang)
     page.click("#signup button[type=submit]")
     page.wait_for_url("**/portal/signup/verify/")
-    page.fill("#id_code", inbox.code_for("somchai@example.co.th"))
+    page.fill("#id_code", inbox.code_for(flow["email"]))
     page.click("#signup-verify button[type=submit]")
     page.wait_for_url(asgi_server + "/portal/")
-    user = User.objects.get(email="somchai@example.co.th")
-    assert user.contact is not None and user.contact.name == "สมชาย ใจดี"
+    user = User.objects.get(email=flow["email"])
+    assert user.contact is not None and user.contact.name == flow["name"]
+    assert flow["ui"] in page.content()  # the portal speaks the customer's language
 
     page.click("a.primary")
     page.wait_for_selector("#new-ticket")
-    attachment = tmp_path / "ใบแจ้งหนี้ มีนาคม.txt"
-    attachment.write_text("ยอดรวม 1,250 บาท", encoding="utf-8")
-    page.fill("#id_subject", "ใบแจ้งหนี้ผิดพลาด")
-    page.fill("#id_description", "ยอดเงินในใบแจ้งหนี้เดือนมีนาคมไม่ถูกต้อง กรุณาตรวจสอบ")
+    attachment = tmp_path / flow["file"]
+    attachment.write_text(flow["file_text"], encoding="utf-8")
+    page.fill("#id_subject", flow["subject"])
+    page.fill("#id_description", flow["description"])
     page.select_option("#id_department", str(desk["billing"].pk))
     page.set_input_files("#id_attachments", str(attachment))
     page.click("#new-ticket button[type=submit]")
     page.wait_for_selector(".portal-ticket")
-    page.screenshot(path=str(artifacts / "portal-new-ticket.png"), full_page=True)
+    page.screenshot(path=str(artifacts / f"portal-new-ticket-{lang}.png"), full_page=True)
 
-    ticket = Ticket.objects.get(subject="ใบแจ้งหนี้ผิดพลาด")
+    ticket = Ticket.objects.get(subject=flow["subject"])
     assert ticket.requester == user.contact and ticket.channel == Channel.PORTAL
-    assert ticket.messages.get().attachments.get().filename == "ใบแจ้งหนี้ มีนาคม.txt"
-    assert "ใบแจ้งหนี้ มีนาคม.txt" in page.content()
+    assert ticket.messages.get().attachments.get().filename == flow["file"]
+    assert flow["file"] in page.content()
 
     # The agent answers from the desk (through the same action), with an internal note too.
     agent = Actor.of(desk["admin"])
     actions.add_note(agent, ticket, body_text="Internal: refund approved by finance")
     desk["admin"].display_name = "Malee (Support)"
     desk["admin"].save(update_fields=["display_name"])
-    actions.add_agent_reply(Actor.of(desk["admin"]), ticket, body_text="สวัสดีค่ะ เราได้แก้ไขใบแจ้งหนี้แล้ว")
+    actions.add_agent_reply(Actor.of(desk["admin"]), ticket, body_text=flow["answer"])
 
     page.reload()
     page.wait_for_selector("article.from-team")
     content = page.content()
-    assert "สวัสดีค่ะ เราได้แก้ไขใบแจ้งหนี้แล้ว" in content
+    assert flow["answer"] in content
     assert "Malee (Support)" in content
     assert "refund approved" not in content and "admin@example.test" not in content
 
-    page.fill("#id_body", "ขอบคุณมากครับ ได้รับแล้ว")
+    page.fill("#id_body", flow["reply"])
     page.click("#reply button[type=submit]")
     page.wait_for_selector(".portal-flash")
-    page.screenshot(path=str(artifacts / "portal-ticket.png"), full_page=True)
-    assert Message.objects.filter(ticket=ticket, kind=MessageKind.PUBLIC, body_text="ขอบคุณมากครับ ได้รับแล้ว",
+    page.screenshot(path=str(artifacts / f"portal-ticket-{lang}.png"), full_page=True)
+    assert Message.objects.filter(ticket=ticket, kind=MessageKind.PUBLIC, body_text=flow["reply"],
                                   author_contact=user.contact).exists()
 
     assert errors == []
@@ -151,11 +171,11 @@ def test_customer_signs_up_opens_a_thai_request_and_cannot_peek(
     leaked = page.content()
     for fragment in ("สัญญาลับ", "Globex", "Confidential", "Nguyễn"):
         assert fragment not in leaked
-    page.screenshot(path=str(artifacts / "portal-404.png"), full_page=True)
+    page.screenshot(path=str(artifacts / f"portal-404-{lang}.png"), full_page=True)
 
     page.goto(asgi_server + "/portal/")
     listing = page.content()
-    assert "ใบแจ้งหนี้ผิดพลาด" in listing and "สัญญาลับ" not in listing
+    assert flow["subject"] in listing and "สัญญาลับ" not in listing
     assert errors == [f"404 {asgi_server}/portal/tickets/{secret.number}/"]
     context.close()
 
