@@ -335,3 +335,53 @@ def add_contact_note(actor: Actor, contact: Contact, body: str) -> ContactNote:
     if len(text) > 20_000:
         raise ValidationFailed("A note is at most 20,000 characters", field="body")
     return ContactNote.objects.create(contact=contact, author=actor.user, body=text)
+
+
+# -- who owns an address -----------------------------------------------------------------------
+
+
+def contact_for_identity(kind: str, value: str) -> Contact | None:
+    """The contact reached at this address (normalised), following merges to the survivor."""
+    identity = (
+        ContactIdentity.objects.select_related("contact")
+        .filter(kind=kind, value=normalise_identity(kind, value))
+        .first()
+    )
+    if identity is None:
+        return None
+    contact = identity.contact
+    seen = {contact.pk}
+    while contact.merged_into_id is not None and contact.merged_into_id not in seen:
+        seen.add(contact.merged_into_id)
+        contact = Contact.objects.get(pk=contact.merged_into_id)
+    return contact
+
+
+def find_or_create_contact(
+    actor: Actor,
+    kind: str,
+    value: str,
+    *,
+    name: str = "",
+    language: str = "en",
+    time_zone: str = "UTC",
+) -> Contact:
+    """The contact owning this address, created on first contact (channels, portal, desk)."""
+    existing = contact_for_identity(kind, value)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return create_contact(
+                actor,
+                name=(name or "").strip()[:200],
+                language=language,
+                time_zone=time_zone,
+                identities=[(kind, value)],
+            )
+    except Conflict:
+        # Another request (a mail, a form) created this contact a moment ago.
+        found = contact_for_identity(kind, value)
+        if found is None:
+            raise
+        return found

@@ -10,14 +10,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tessera.accounts.access import access_contact
-from tessera.accounts.actions import add_contact_note, create_contact, normalise_identity
-from tessera.accounts.models import Contact, ContactIdentity, IdentityKind
+from tessera.accounts.actions import (
+    add_contact_note,
+    contact_for_identity,
+    create_contact,
+    normalise_identity,
+)
+from tessera.accounts.models import Contact, IdentityKind
 from tessera.agent_ui.forms import NewTicketForm
-from tessera.agent_ui.views import _actor, agent_required
+from tessera.agent_ui.views import _actor
 from tessera.core.errors import NotFound, TesseraError, ValidationFailed
 from tessera.tickets import actions
 from tessera.tickets.models import Ticket
 from tessera.tickets.permissions import visible_tickets
+from tessera.web.decorators import agent_required
 
 
 @agent_required
@@ -44,8 +50,7 @@ def _find_contact(raw: str) -> tuple[str, str, Contact | None]:
     """The identity a desk user typed, normalised, and the contact it belongs to, if any."""
     kind = IdentityKind.EMAIL if "@" in raw else IdentityKind.PHONE
     value = normalise_identity(kind, raw)
-    identity = ContactIdentity.objects.select_related("contact").filter(kind=kind, value=value).first()
-    return kind, value, identity.contact if identity else None
+    return kind, value, contact_for_identity(kind, value)
 
 
 @agent_required

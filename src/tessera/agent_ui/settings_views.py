@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tessera.accounts import staff
 from tessera.accounts.models import Department, User
 from tessera.agent_ui.settings_forms import AgentForm, CustomFieldForm, DepartmentForm
-from tessera.agent_ui.views import View, _actor, agent_required
+from tessera.agent_ui.views import _actor
 from tessera.core.errors import TesseraError
 from tessera.tickets.custom_fields import define_field
 from tessera.tickets.models import CustomField
-
-
-def admin_required(view: View) -> View:
-    @agent_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not _actor(request).is_admin:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
+from tessera.web.decorators import admin_required
 
 
 def _page(request: HttpRequest, **forms: Any) -> HttpResponse:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from datetime import time as dt_time
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from tessera.accounts.actor import Actor
 from tessera.accounts.models import User
 from tessera.agent_ui.forms import (
     BulkForm,
@@ -41,31 +37,10 @@ from tessera.tickets.access import access_ticket
 from tessera.tickets.attachments import NewAttachment
 from tessera.tickets.models import Attachment, CustomField, Message, TicketEvent, TicketLink
 from tessera.tickets.permissions import can_edit, can_view
+from tessera.web.decorators import agent_required, request_actor
+from tessera.web.files import attachment_response
 
-View = Callable[..., HttpResponseBase]
-
-
-def agent_required(view: View) -> View:
-    """Agents only. Customers get 404: the desk's existence is not theirs to probe."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        assert isinstance(user, User)
-        if not user.is_agent or not user.is_active:
-            raise Http404
-        request.actor = Actor.of(user)  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor = getattr(request, "actor", None)
-    assert isinstance(actor, Actor)
-    return actor
+_actor = request_actor
 
 
 def _day_start(day: date | None, *, next_day: bool = False) -> datetime | None:
@@ -451,13 +426,4 @@ def download_attachment(request: HttpRequest, attachment_id: int) -> HttpRespons
         raise Http404 from None
     if not can_view(actor, attachment.message.ticket):
         raise Http404
-    inline = attachment.is_image and request.GET.get("inline") == "1"
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not inline,
-        filename=attachment.filename,
-        content_type=attachment.content_type if inline else "application/octet-stream",
-    )
-    # An uploaded file is never interpreted as a page of ours.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(request, attachment)

@@ -29,7 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 
-from tessera.accounts.actions import create_contact
+from tessera.accounts.actions import find_or_create_contact
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import Contact, ContactIdentity, Department, IdentityKind
 from tessera.channels.email.parser import EmailParseError, ParsedEmail, parse_email
@@ -43,7 +43,7 @@ from tessera.channels.models import (
 from tessera.channels.threading import ThreadMatch, bracketed, find_thread
 from tessera.core import time
 from tessera.core.effects import enqueue
-from tessera.core.errors import Conflict, TesseraError, ValidationFailed
+from tessera.core.errors import TesseraError, ValidationFailed
 from tessera.tickets.actions import add_customer_message, create_ticket, link
 from tessera.tickets.attachments import NewAttachment
 from tessera.tickets.models import Channel, LinkKind, Message, Ticket
@@ -400,38 +400,7 @@ def _cc_contacts(parsed: ParsedEmail, requester: Contact, own: set[str]) -> list
 
 def _contact_for(address: str, name: str) -> Contact:
     """The contact owning this email address, created on first contact."""
-    existing = _existing_contact(address)
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            return create_contact(
-                Actor.system(channel=Channel.EMAIL),
-                name=(name or "").strip()[:200],
-                identities=[(IdentityKind.EMAIL, address)],
-            )
-    except Conflict:
-        # Another mail from the same new sender created the contact a moment ago.
-        found = _existing_contact(address)
-        if found is None:
-            raise
-        return found
-
-
-def _existing_contact(address: str) -> Contact | None:
-    identity = (
-        ContactIdentity.objects.select_related("contact")
-        .filter(kind=IdentityKind.EMAIL, value=address.strip().lower())
-        .first()
-    )
-    if identity is None:
-        return None
-    contact = identity.contact
-    seen = {contact.pk}
-    while contact.merged_into_id is not None and contact.merged_into_id not in seen:
-        seen.add(contact.merged_into_id)
-        contact = Contact.objects.get(pk=contact.merged_into_id)
-    return contact
+    return find_or_create_contact(Actor.system(channel=Channel.EMAIL), IdentityKind.EMAIL, address, name=name)
 
 
 # -- bounces and complaints ---------------------------------------------------------------------

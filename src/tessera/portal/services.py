@@ -35,9 +35,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from tessera.accounts.actions import create_contact, normalise_identity, update_contact
+from tessera.accounts import actions as accounts_actions
+from tessera.accounts.actions import normalise_identity, update_contact
 from tessera.accounts.actor import Actor
-from tessera.accounts.models import Contact, ContactIdentity, Department, IdentityKind, Role, User
+from tessera.accounts.models import Contact, Department, IdentityKind, Role, User
 from tessera.core import time
 from tessera.core.errors import Conflict, TesseraError, ValidationFailed
 from tessera.portal import throttle
@@ -174,44 +175,17 @@ def redeem_code(email: str, purpose: str, code: str) -> EmailCode | None:
 # -- contacts ----------------------------------------------------------------------------------
 
 
-def _existing_contact(email: str) -> Contact | None:
-    identity = (
-        ContactIdentity.objects.select_related("contact")
-        .filter(kind=IdentityKind.EMAIL, value=email)
-        .first()
-    )
-    if identity is None:
-        return None
-    contact = identity.contact
-    seen = {contact.pk}
-    # A contact merged into another lives on as the survivor.
-    while contact.merged_into_id is not None and contact.merged_into_id not in seen:
-        seen.add(contact.merged_into_id)
-        contact = Contact.objects.get(pk=contact.merged_into_id)
-    return contact
-
-
 def find_or_create_contact(email: str, *, name: str = "", language: str = "en", channel: str = Channel.PORTAL) -> Contact:
-    """The contact owning this address, created on first contact."""
-    existing = _existing_contact(email)
-    if existing is not None:
-        return existing
+    """The contact owning this address, created on first contact in the visitor's language."""
     language = language_or_default(language)
-    try:
-        with transaction.atomic():
-            return create_contact(
-                Actor.system(channel=channel),
-                name=name[:200],
-                language=language,
-                time_zone=_ZONE_FOR_LANGUAGE.get(language, "UTC"),
-                identities=[(IdentityKind.EMAIL, email)],
-            )
-    except Conflict:
-        # Another request (a mail, a form) created this contact a moment ago.
-        found = _existing_contact(email)
-        if found is None:
-            raise
-        return found
+    return accounts_actions.find_or_create_contact(
+        Actor.system(channel=channel),
+        IdentityKind.EMAIL,
+        email,
+        name=name,
+        language=language,
+        time_zone=_ZONE_FOR_LANGUAGE.get(language, "UTC"),
+    )
 
 
 # -- sign-up -----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -36,6 +36,7 @@ from tessera.tickets.access import access_ticket
 from tessera.tickets.models import AuthorKind, Message, Ticket
 from tessera.tickets.permissions import can_close
 from tessera.tickets.states import Status, can_transition
+from tessera.web.files import attachment_response
 
 View = Callable[..., HttpResponseBase]
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -406,13 +407,4 @@ def attachment(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
         found = queries.access_attachment(_actor(request), attachment_id)
     except NotFound:
         raise Http404 from None
-    inline = found.is_image and request.GET.get("inline") == "1"
-    response = FileResponse(
-        found.file.open("rb"),
-        as_attachment=not inline,
-        filename=found.filename,
-        content_type=found.content_type if inline else "application/octet-stream",
-    )
-    # An uploaded file is never interpreted as a page of ours.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(request, found)

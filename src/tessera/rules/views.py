@@ -3,41 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tessera.accounts.models import User
 from tessera.rules import store
 from tessera.rules.forms import ImportForm, RuleBuilderForm, RuleDocumentForm
 from tessera.rules.models import Rule, RuleRun, document_summary
 from tessera.rules.schema import RuleValidationError
-
-View = Callable[..., HttpResponseBase]
-
-
-def admin_required(view: View) -> View:
-    """Admins only; everyone else signed in gets 404 (the page's existence is not theirs)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        assert isinstance(user, User)
-        if not user.is_admin or not user.is_active:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
+from tessera.web.decorators import admin_required
 
 
 @admin_required
