@@ -22,6 +22,8 @@ fi
 ensure_venv dev
 export TESSERA_DATA_DIR="${TESSERA_DATA_DIR:-$(mktemp -d /tmp/tessera-test.XXXXXX)}"
 export TESSERA_DEBUG=false TESSERA_SECRET_KEY="test-secret-key-that-is-long-enough-0123456789"
+# Concurrency tests run tens of threads per test process; each xdist process has its own pool.
+export TESSERA_DB_POOL_SIZE="${TESSERA_DB_POOL_SIZE:-30}"
 unset DATABASE_URL REDIS_URL
 
 echo "== ruff"; .venv/bin/ruff check src tests bench
