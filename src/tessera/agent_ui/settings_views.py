@@ -8,11 +8,14 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from tessera.accounts import staff
 from tessera.accounts.models import Department, User
 from tessera.agent_ui.settings_forms import AgentForm, CustomFieldForm, DepartmentForm
 from tessera.agent_ui.views import _actor
+from tessera.channels.ingest import replay_inbound
+from tessera.channels.models import InboundStatus, RawInbound
 from tessera.core.errors import TesseraError
 from tessera.tickets.custom_fields import define_field
 from tessera.tickets.models import CustomField
@@ -103,3 +106,29 @@ def field_edit(request: HttpRequest) -> HttpResponse:
         return _page(request, field_form=form, error=error.message, status=error.status)
     messages.success(request, _("Field saved."))
     return redirect("desk:settings")
+
+
+@admin_required
+def mail_quarantine(request: HttpRequest) -> HttpResponse:
+    """Mail that could not become a message, with the reason, for an admin to look at."""
+    rows = list(
+        RawInbound.objects.filter(status__in=[InboundStatus.QUARANTINED, InboundStatus.IGNORED])
+        .select_related("mailbox")
+        .defer("raw")
+        .order_by("-received_at", "-id")[:200]
+    )
+    return render(request, "agent_ui/mail_quarantine.html", {"rows": rows})
+
+
+@admin_required
+@require_POST
+def mail_replay(request: HttpRequest, raw_id: int) -> HttpResponse:
+    if not RawInbound.objects.filter(pk=raw_id).exists():
+        raise Http404
+    try:
+        replay_inbound(raw_id)
+    except TesseraError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The mail was queued for processing again."))
+    return redirect("desk:mail_quarantine")

@@ -31,4 +31,6 @@ urlpatterns = [
     path("settings/agents/new", settings_views.agent_edit, name="agent_new"),
     path("settings/agents/<int:agent_id>", settings_views.agent_edit, name="agent"),
     path("settings/fields", settings_views.field_edit, name="field_save"),
+    path("settings/mail/", settings_views.mail_quarantine, name="mail_quarantine"),
+    path("settings/mail/<int:raw_id>/replay", settings_views.mail_replay, name="mail_replay"),
 ]

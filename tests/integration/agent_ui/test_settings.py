@@ -93,3 +93,28 @@ def test_admin_cannot_demote_themselves(desk: dict[str, Any]) -> None:
     assert response.status_code == 422
     admin.refresh_from_db()
     assert admin.role == Role.ADMIN
+
+
+@pytest.fixture
+def quarantined(desk: dict[str, Any]) -> Any:
+    from tessera.channels.models import InboundStatus, Mailbox, RawInbound
+
+    mailbox = Mailbox.objects.create(name="Support inbox", department=desk["support"], address="support@example.test", kind="smtp")
+    return RawInbound.objects.create(
+        mailbox=mailbox, dedupe_key="<broken@x>", raw=b"From: a@b.test\r\n\r\n<script>alert(1)</script>", size=40,
+        status=InboundStatus.QUARANTINED, error='parser error: <script>alert("x")</script>',
+    )
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_quarantine_pages_matrix(desk: dict[str, Any], quarantined: Any, who: str) -> None:
+    client = client_for(desk, who)
+    page = client.get("/desk/settings/mail/")
+    assert page.status_code == (200 if who == "admin" else ADMIN_ONLY[who])
+    if who == "admin":
+        body = page.content.decode()
+        assert "&lt;script&gt;alert" in body and '<script>alert("x")' not in body
+    replay = client.post(f"/desk/settings/mail/{quarantined.pk}/replay")
+    assert replay.status_code == (302 if who == "admin" else ADMIN_ONLY[who])
+    quarantined.refresh_from_db()
+    assert (quarantined.status == "pending") == (who == "admin")
