@@ -55,6 +55,8 @@ class Env:
     site_url: str
     reply_domain: str
     db_pool_size: int = 10
+    mailgun_signing_key: str = ""
+    inbound_webhook_secret: str = ""
     csrf_trusted_origins: list[str] = field(default_factory=list)
 
 
@@ -129,6 +131,8 @@ def read_env(environ: os._Environ[str] | dict[str, str] | None = None) -> Env:
         default_from_email=env.get("TESSERA_DEFAULT_FROM_EMAIL", "support@tessera.localhost"),
         site_url=site_url,
         reply_domain=env.get("TESSERA_REPLY_DOMAIN", "tessera.localhost"),
+        mailgun_signing_key=env.get("TESSERA_MAILGUN_SIGNING_KEY", ""),
+        inbound_webhook_secret=env.get("TESSERA_INBOUND_WEBHOOK_SECRET", ""),
         db_pool_size=_int("TESSERA_DB_POOL_SIZE", env.get("TESSERA_DB_POOL_SIZE", "10"), minimum=1),
         csrf_trusted_origins=[site_url],
     )

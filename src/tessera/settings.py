@@ -180,6 +180,12 @@ def _email(url: str) -> dict[str, Any]:
 
 globals().update(_email(ENV.email_url))
 DEFAULT_FROM_EMAIL = ENV.default_from_email
+# Provider inbound webhooks (django-anymail): Mailgun signs with its webhook signing key; the
+# others authenticate with HTTP basic auth ("user:password" in the webhook URL).
+ANYMAIL = {
+    "MAILGUN_WEBHOOK_SIGNING_KEY": ENV.mailgun_signing_key,
+    "WEBHOOK_SECRET": ENV.inbound_webhook_secret,
+}
 SERVER_EMAIL = ENV.default_from_email
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

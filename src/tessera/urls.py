@@ -3,9 +3,13 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, include, path
 
 from tessera.api.v1.app import api
+from tessera.channels import webhooks
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
+    path("inbound/mailgun/", webhooks.mailgun_inbound, name="inbound-mailgun"),
+    path("inbound/sendgrid/", webhooks.sendgrid_inbound, name="inbound-sendgrid"),
+    path("inbound/postmark/", webhooks.postmark_inbound, name="inbound-postmark"),
     path("desk/admin/rules/", include("tessera.rules.urls")),
     path("desk/", include("tessera.agent_ui.urls")),
     path("portal/", include("tessera.portal.urls")),
