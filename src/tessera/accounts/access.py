@@ -7,6 +7,8 @@ exist (a customer guessing contact ids learns nothing).
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import Contact, Department, Organisation, Role, User
 from tessera.core.errors import NotFound, PermissionDenied
@@ -15,18 +17,18 @@ from tessera.core.errors import NotFound, PermissionDenied
 def require_staff(actor: Actor) -> None:
     """Admins, agents and light agents: those who work the desk."""
     if not (actor.is_system or actor.is_staff_member):
-        raise PermissionDenied("Only agents may do this")
+        raise PermissionDenied(_("Only agents may do this"))
 
 
 def require_agent(actor: Actor) -> None:
     """Admins and full agents, not light agents."""
     if not (actor.is_system or actor.is_agent):
-        raise PermissionDenied("Only agents may do this")
+        raise PermissionDenied(_("Only agents may do this"))
 
 
 def require_admin(actor: Actor) -> None:
     if not (actor.is_system or actor.is_admin):
-        raise PermissionDenied("Only administrators may do this")
+        raise PermissionDenied(_("Only administrators may do this"))
 
 
 def access_contact(actor: Actor, contact_id: int) -> Contact:
@@ -34,11 +36,11 @@ def access_contact(actor: Actor, contact_id: int) -> Contact:
     qs = Contact.objects.select_related("organisation").prefetch_related("identities")
     is_staff = actor.is_system or actor.is_staff_member
     if not is_staff and (actor.contact is None or actor.contact.pk != contact_id):
-        raise NotFound("Contact not found")
+        raise NotFound(_("Contact not found"))
     try:
         return qs.get(pk=contact_id)
     except (Contact.DoesNotExist, ValueError, OverflowError):
-        raise NotFound("Contact not found") from None
+        raise NotFound(_("Contact not found")) from None
 
 
 def access_organisation(actor: Actor, organisation_id: int) -> Organisation:
@@ -46,7 +48,7 @@ def access_organisation(actor: Actor, organisation_id: int) -> Organisation:
     try:
         return Organisation.objects.get(pk=organisation_id)
     except (Organisation.DoesNotExist, ValueError, OverflowError):
-        raise NotFound("Organisation not found") from None
+        raise NotFound(_("Organisation not found")) from None
 
 
 def access_department(actor: Actor, department_id: int) -> Department:
@@ -57,7 +59,7 @@ def access_department(actor: Actor, department_id: int) -> Department:
     try:
         return qs.get(pk=department_id)
     except (Department.DoesNotExist, ValueError, OverflowError):
-        raise NotFound("Department not found") from None
+        raise NotFound(_("Department not found")) from None
 
 
 def access_agent(actor: Actor, user_id: int) -> User:
@@ -70,4 +72,4 @@ def access_agent(actor: Actor, user_id: int) -> User:
             .get(pk=user_id)
         )
     except (User.DoesNotExist, ValueError, OverflowError):
-        raise NotFound("Agent not found") from None
+        raise NotFound(_("Agent not found")) from None

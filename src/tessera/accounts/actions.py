@@ -14,6 +14,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tessera.accounts.access import require_admin, require_agent, require_staff
 from tessera.accounts.actor import Actor
@@ -43,11 +45,15 @@ _ORGANISATION_FIELDS = {"name", "domains", "shares_tickets", "attributes", "note
 def _text(value: str, *, field: str, max_length: int, required: bool = False) -> str:
     cleaned = unicodedata.normalize("NFC", value.strip())
     if "\x00" in cleaned:
-        raise ValidationFailed("Text may not contain NUL characters", field=field)
+        raise ValidationFailed(_("Text may not contain NUL characters"), field=field)
     if required and not cleaned:
-        raise ValidationFailed("This field is required", field=field)
+        raise ValidationFailed(_("This field is required"), field=field)
     if len(cleaned) > max_length:
-        raise ValidationFailed(f"At most {max_length} characters", field=field)
+        raise ValidationFailed(
+            ngettext("At most %(count)d character", "At most %(count)d characters", max_length)
+            % {"count": max_length},
+            field=field,
+        )
     return cleaned
 
 
@@ -57,9 +63,9 @@ def _text(value: str, *, field: str, max_length: int, required: bool = False) ->
 def create_api_token(user: User, name: str, scope: str = ApiTokenScope.READ) -> tuple[ApiToken, str]:
     """A new personal token; the raw value is returned once and never stored."""
     if scope not in ApiTokenScope.values:
-        raise ValidationFailed(f"Unknown scope {scope!r}", field="scope")
+        raise ValidationFailed(_("Unknown scope %(scope)s") % {"scope": repr(scope)}, field="scope")
     if not user.is_active:
-        raise ValidationFailed("Inactive users cannot hold tokens", field="user")
+        raise ValidationFailed(_("Inactive users cannot hold tokens"), field="user")
     name = _text(name, field="name", max_length=100, required=True)
     raw = ApiToken.generate()
     token = ApiToken.objects.create(
@@ -74,7 +80,7 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken:
         try:
             token = ApiToken.objects.select_for_update().get(pk=token_id, user=user)
         except (ApiToken.DoesNotExist, ValueError, OverflowError):
-            raise NotFound("Token not found") from None
+            raise NotFound(_("Token not found")) from None
         if token.revoked_at is None:
             token.revoked_at = time.now()
             token.save(update_fields=["revoked_at"])
@@ -96,12 +102,12 @@ def touch_api_token(token: ApiToken) -> None:
 def normalise_identity(kind: str, value: str) -> str:
     """The one spelling of an address under which it is stored and looked up."""
     if kind not in IdentityKind.values:
-        raise ValidationFailed(f"Unknown identity kind {kind!r}", field="kind")
+        raise ValidationFailed(_("Unknown identity kind %(kind)s") % {"kind": repr(kind)}, field="kind")
     text = _text(value, field="value", max_length=320, required=True)
     if kind == IdentityKind.EMAIL:
         email = text.lower()
         if not _EMAIL.match(email):
-            raise ValidationFailed("Not an email address", field="value")
+            raise ValidationFailed(_("Not an email address"), field="value")
         return email
     if kind in {IdentityKind.PHONE, IdentityKind.WHATSAPP}:
         return normalise_phone(text)
@@ -109,7 +115,7 @@ def normalise_identity(kind: str, value: str) -> str:
         # Handles are case-insensitive on these networks and often written with an "@".
         handle = text.lstrip("@").lower()
         if not handle:
-            raise ValidationFailed("A handle is required", field="value")
+            raise ValidationFailed(_("A handle is required"), field="value")
         return handle
     return text
 
@@ -127,10 +133,12 @@ def normalise_phone(value: str) -> str:
     digits = compact[1:]
     if not compact.startswith("+") or not digits.isascii() or not digits.isdigit():
         raise ValidationFailed(
-            "Write the phone number in international form, e.g. +48 600 123 456", field="value"
+            _("Write the phone number in international form, e.g. +48 600 123 456"), field="value"
         )
     if not 6 <= len(digits) <= 15 or digits.startswith("0"):
-        raise ValidationFailed("A phone number has 6 to 15 digits after the country code", field="value")
+        raise ValidationFailed(
+            _("A phone number has 6 to 15 digits after the country code"), field="value"
+        )
     return compact
 
 
@@ -140,8 +148,12 @@ def add_identity(actor: Actor, contact: Contact, kind: str, value: str, *, is_pr
     with transaction.atomic():
         owner = ContactIdentity.objects.filter(kind=kind, value=normalised).values_list("contact_id", flat=True).first()
         if owner is not None:
-            where = "this contact" if owner == contact.pk else "another contact"
-            raise Conflict(f"{normalised} already belongs to {where}", field="value")
+            # Two whole sentences, not a phrase spliced in: translations order words their own way.
+            if owner == contact.pk:
+                message = _("%(value)s already belongs to this contact")
+            else:
+                message = _("%(value)s already belongs to another contact")
+            raise Conflict(message % {"value": normalised}, field="value")
         if is_primary:
             ContactIdentity.objects.filter(contact=contact, kind=kind, is_primary=True).update(is_primary=False)
         try:
@@ -151,15 +163,17 @@ def add_identity(actor: Actor, contact: Contact, kind: str, value: str, *, is_pr
                     contact=contact, kind=kind, value=normalised, is_primary=is_primary
                 )
         except IntegrityError:
-            raise Conflict(f"{normalised} already belongs to another contact", field="value") from None
+            raise Conflict(
+                _("%(value)s already belongs to another contact") % {"value": normalised}, field="value"
+            ) from None
 
 
 def remove_identity(actor: Actor, contact: Contact, identity_id: int) -> None:
     require_agent(actor)
     with transaction.atomic():
-        deleted, _ = ContactIdentity.objects.filter(pk=identity_id, contact=contact).delete()
+        deleted, _by_model = ContactIdentity.objects.filter(pk=identity_id, contact=contact).delete()
         if not deleted:
-            raise NotFound("Identity not found")
+            raise NotFound(_("Identity not found"))
 
 
 # -- contacts ----------------------------------------------------------------------------------
@@ -169,14 +183,14 @@ def _clean_contact_changes(changes: dict[str, Any]) -> dict[str, Any]:
     unknown = set(changes) - _CONTACT_FIELDS
     if unknown:
         name = sorted(unknown)[0]
-        raise ValidationFailed(f"Unknown field {name!r}", field=name)
+        raise ValidationFailed(_("Unknown field %(name)s") % {"name": repr(name)}, field=name)
     cleaned: dict[str, Any] = {}
     for key, value in changes.items():
         if key == "name":
             cleaned[key] = _text(value or "", field="name", max_length=200)
         elif key == "organisation":
             if value is not None and not isinstance(value, Organisation):
-                raise ValidationFailed("Unknown organisation", field="organisation")
+                raise ValidationFailed(_("Unknown organisation"), field="organisation")
             cleaned[key] = value
         elif key == "language":
             cleaned[key] = _text(value or "", field="language", max_length=8, required=True)
@@ -184,7 +198,7 @@ def _clean_contact_changes(changes: dict[str, Any]) -> dict[str, Any]:
             cleaned[key] = _time_zone(value)
         elif key == "attributes":
             if not isinstance(value, dict):
-                raise ValidationFailed("Attributes are an object", field="attributes")
+                raise ValidationFailed(_("Attributes are an object"), field="attributes")
             cleaned[key] = value
         elif key == "is_blocked":
             cleaned[key] = bool(value)
@@ -198,7 +212,9 @@ def _time_zone(value: Any) -> str:
             raise ValueError(name)
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed(f"Unknown time zone {name[:64]!r}", field="time_zone") from None
+        raise ValidationFailed(
+            _("Unknown time zone %(name)s") % {"name": repr(name[:64])}, field="time_zone"
+        ) from None
     return name
 
 
@@ -220,7 +236,7 @@ def create_contact(
     )
     pairs = [(kind, normalise_identity(kind, value)) for kind, value in identities or []]
     if len(set(pairs)) != len(pairs):
-        raise ValidationFailed("The same identity is listed twice", field="identities")
+        raise ValidationFailed(_("The same identity is listed twice"), field="identities")
     with transaction.atomic():
         contact = Contact.objects.create(**fields)
         seen_kinds: set[str] = set()
@@ -250,7 +266,7 @@ def _clean_organisation_changes(changes: dict[str, Any]) -> dict[str, Any]:
     unknown = set(changes) - _ORGANISATION_FIELDS
     if unknown:
         name = sorted(unknown)[0]
-        raise ValidationFailed(f"Unknown field {name!r}", field=name)
+        raise ValidationFailed(_("Unknown field %(name)s") % {"name": repr(name)}, field=name)
     cleaned: dict[str, Any] = {}
     for key, value in changes.items():
         if key == "name":
@@ -260,20 +276,24 @@ def _clean_organisation_changes(changes: dict[str, Any]) -> dict[str, Any]:
             for raw in value or []:
                 domain = _text(str(raw), field="domains", max_length=253, required=True).lower().lstrip("@")
                 if "." not in domain or any(c.isspace() or c == "@" for c in domain):
-                    raise ValidationFailed(f"Not a domain: {domain[:80]!r}", field="domains")
+                    raise ValidationFailed(
+                        _("Not a domain: %(domain)s") % {"domain": repr(domain[:80])}, field="domains"
+                    )
                 domains.append(domain)
             cleaned[key] = sorted(set(domains))
         elif key == "shares_tickets":
             cleaned[key] = bool(value)
         elif key == "attributes":
             if not isinstance(value, dict):
-                raise ValidationFailed("Attributes are an object", field="attributes")
+                raise ValidationFailed(_("Attributes are an object"), field="attributes")
             cleaned[key] = value
         elif key == "notes":
             # Free text is kept exactly as written; only names are normalised.
             notes = value or ""
             if "\x00" in notes or len(notes) > 100_000:
-                raise ValidationFailed("Notes hold up to 100,000 characters and no NUL", field="notes")
+                raise ValidationFailed(
+                    _("Notes hold up to 100,000 characters and no NUL"), field="notes"
+                )
             cleaned[key] = notes
     return cleaned
 
@@ -294,15 +314,15 @@ def create_organisation(actor: Actor, **fields: Any) -> Organisation:
     require_admin(actor)
     cleaned = _clean_organisation_changes(fields)
     if "name" not in cleaned:
-        raise ValidationFailed("A name is required", field="name")
+        raise ValidationFailed(_("A name is required"), field="name")
     with transaction.atomic():
         if _name_taken(cleaned["name"]):
-            raise Conflict("An organisation with this name exists", field="name")
+            raise Conflict(_("An organisation with this name exists"), field="name")
         try:
             with transaction.atomic():
                 return Organisation.objects.create(**cleaned)
         except IntegrityError:
-            raise Conflict("An organisation with this name exists", field="name") from None
+            raise Conflict(_("An organisation with this name exists"), field="name") from None
 
 
 def update_organisation(actor: Actor, organisation: Organisation, changes: dict[str, Any]) -> Organisation:
@@ -311,7 +331,7 @@ def update_organisation(actor: Actor, organisation: Organisation, changes: dict[
     with transaction.atomic():
         locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
         if "name" in cleaned and _name_taken(cleaned["name"], exclude=locked.pk):
-            raise Conflict("An organisation with this name exists", field="name")
+            raise Conflict(_("An organisation with this name exists"), field="name")
         dirty = [key for key, value in cleaned.items() if getattr(locked, key) != value]
         for key in dirty:
             setattr(locked, key, cleaned[key])
@@ -320,7 +340,7 @@ def update_organisation(actor: Actor, organisation: Organisation, changes: dict[
                 with transaction.atomic():
                     locked.save(update_fields=dirty)
             except IntegrityError:
-                raise Conflict("An organisation with this name exists", field="name") from None
+                raise Conflict(_("An organisation with this name exists"), field="name") from None
         return locked
 
 
@@ -331,9 +351,9 @@ def add_contact_note(actor: Actor, contact: Contact, body: str) -> ContactNote:
     require_staff(actor)
     text = (body or "").strip()
     if not text:
-        raise ValidationFailed("A note needs text", field="body")
+        raise ValidationFailed(_("A note needs text"), field="body")
     if len(text) > 20_000:
-        raise ValidationFailed("A note is at most 20,000 characters", field="body")
+        raise ValidationFailed(_("A note is at most 20,000 characters"), field="body")
     return ContactNote.objects.create(contact=contact, author=actor.user, body=text)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import ClosingPolicy, Department, Membership, Role, User
@@ -19,7 +20,7 @@ LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
 
 def _require_admin(actor: Actor) -> None:
     if not actor.is_admin:
-        raise PermissionDenied("Only administrators may change the desk's settings")
+        raise PermissionDenied(_("Only administrators may change the desk's settings"))
 
 
 def _department_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -27,13 +28,13 @@ def _department_fields(fields: dict[str, Any]) -> dict[str, Any]:
     if "name" in fields:
         name = " ".join(str(fields["name"] or "").split())
         if not name or len(name) > 120:
-            raise ValidationFailed("A department name is 1 to 120 characters", field="name")
+            raise ValidationFailed(_("A department name is 1 to 120 characters"), field="name")
         clean["name"] = name
     if "email_address" in fields:
         clean["email_address"] = str(fields["email_address"] or "").strip().lower()[:254]
     if "closing_policy" in fields:
         if fields["closing_policy"] not in ClosingPolicy.values:
-            raise ValidationFailed("Unknown closing policy", field="closing_policy")
+            raise ValidationFailed(_("Unknown closing policy"), field="closing_policy")
         clean["closing_policy"] = fields["closing_policy"]
     if "is_active" in fields:
         clean["is_active"] = bool(fields["is_active"])
@@ -44,12 +45,12 @@ def create_department(actor: Actor, **fields: Any) -> Department:
     _require_admin(actor)
     clean = _department_fields(fields)
     if "name" not in clean:
-        raise ValidationFailed("A department needs a name", field="name")
+        raise ValidationFailed(_("A department needs a name"), field="name")
     try:
         with transaction.atomic():
             return Department.objects.create(**clean)
     except IntegrityError:
-        raise Conflict("A department with that name exists", field="name") from None
+        raise Conflict(_("A department with that name exists"), field="name") from None
 
 
 def update_department(actor: Actor, department: Department, changes: dict[str, Any]) -> Department:
@@ -61,7 +62,7 @@ def update_department(actor: Actor, department: Department, changes: dict[str, A
         with transaction.atomic():
             department.save(update_fields=list(clean) or None)
     except IntegrityError:
-        raise Conflict("A department with that name exists", field="name") from None
+        raise Conflict(_("A department with that name exists"), field="name") from None
     return department
 
 
@@ -69,7 +70,7 @@ def _agent_fields(fields: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     if "role" in fields:
         if fields["role"] not in STAFF_ROLES:
-            raise ValidationFailed("Role must be admin, agent or light agent", field="role")
+            raise ValidationFailed(_("Role must be admin, agent or light agent"), field="role")
         clean["role"] = fields["role"]
     if "display_name" in fields:
         clean["display_name"] = " ".join(str(fields["display_name"] or "").split())[:200]
@@ -79,11 +80,11 @@ def _agent_fields(fields: dict[str, Any]) -> dict[str, Any]:
         try:
             zoneinfo.ZoneInfo(str(fields["time_zone"]))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValidationFailed("Unknown time zone", field="time_zone") from None
+            raise ValidationFailed(_("Unknown time zone"), field="time_zone") from None
         clean["time_zone"] = str(fields["time_zone"])
     if "language" in fields:
         if fields["language"] not in LANGUAGE_CODES:
-            raise ValidationFailed("Unsupported language", field="language")
+            raise ValidationFailed(_("Unsupported language"), field="language")
         clean["language"] = fields["language"]
     if "is_active" in fields:
         clean["is_active"] = bool(fields["is_active"])
@@ -99,15 +100,15 @@ def create_agent(
     clean = _agent_fields({"role": Role.AGENT, **fields})
     username = username.strip()
     if not username or len(username) > 150:
-        raise ValidationFailed("A username is 1 to 150 characters", field="username")
+        raise ValidationFailed(_("A username is 1 to 150 characters"), field="username")
     if len(password) < 8:
-        raise ValidationFailed("A password has at least 8 characters", field="password")
+        raise ValidationFailed(_("A password has at least 8 characters"), field="password")
     try:
         with transaction.atomic():
             user = User.objects.create_user(username=username, password=password, **clean)
             Membership.objects.bulk_create([Membership(user=user, department=d) for d in departments])
     except IntegrityError:
-        raise Conflict("That username or email is taken", field="username") from None
+        raise Conflict(_("That username or email is taken"), field="username") from None
     return user
 
 
@@ -116,13 +117,13 @@ def update_agent(
 ) -> User:
     _require_admin(actor)
     if agent.role not in STAFF_ROLES:
-        raise ValidationFailed("That user is not an agent", field="agent")
+        raise ValidationFailed(_("That user is not an agent"), field="agent")
     clean = _agent_fields(changes)
     if agent.pk == getattr(actor.user, "pk", None) and (
         clean.get("role", Role.ADMIN) != Role.ADMIN or clean.get("is_active") is False
     ):
         # The last door out of the settings pages must not lock its own holder out.
-        raise ValidationFailed("You cannot remove your own administrator access", field="role")
+        raise ValidationFailed(_("You cannot remove your own administrator access"), field="role")
     with transaction.atomic():
         for key, value in clean.items():
             setattr(agent, key, value)
@@ -130,7 +131,7 @@ def update_agent(
             try:
                 agent.save(update_fields=list(clean))
             except IntegrityError:
-                raise Conflict("That email is taken", field="email") from None
+                raise Conflict(_("That email is taken"), field="email") from None
         if departments is not None:
             wanted = {d.pk for d in departments}
             Membership.objects.filter(user=agent).exclude(department_id__in=wanted).delete()

@@ -6,17 +6,143 @@ import json
 from typing import Any
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tessera.rules.actions import ActionType, Recipient
 from tessera.rules.vocabulary import FIELDS, NO_VALUE, Event, Kind, Op, Since, field_spec
 
 ROWS = 3
 
-_BLANK = [("", "—")]
-FIELD_CHOICES = _BLANK + [(path, path) for path in sorted(FIELDS)]
-OPERATOR_CHOICES = _BLANK + [(op.value, op.value.replace("_", " ")) for op in Op]
-ACTION_CHOICES = _BLANK + [(t.value, t.value.replace("_", " ")) for t in ActionType]
+_BLANK: list[tuple[str, Any]] = [("", "—")]
+
+# The vocabulary's codes are the rule language; these are what an administrator reads. A
+# message context keeps short words ("is", "changed") apart from the same English elsewhere.
+FIELD_GROUPS: dict[str, Promise] = {
+    "ticket": pgettext_lazy("rule field group", "Ticket"),
+    "contact": pgettext_lazy("rule field group", "Contact"),
+    "organisation": pgettext_lazy("rule field group", "Organisation"),
+    "message": pgettext_lazy("rule field group", "Message"),
+    "event": pgettext_lazy("rule field group", "Event"),
+    "time": pgettext_lazy("rule field group", "Time"),
+}
+FIELD_LABELS: dict[str, Promise] = {
+    "ticket.number": pgettext_lazy("rule field", "Number"),
+    "ticket.subject": pgettext_lazy("rule field", "Subject"),
+    "ticket.status": pgettext_lazy("rule field", "Status"),
+    "ticket.priority": pgettext_lazy("rule field", "Priority"),
+    "ticket.type": pgettext_lazy("rule field", "Type"),
+    "ticket.channel": pgettext_lazy("rule field", "Channel"),
+    "ticket.department": pgettext_lazy("rule field", "Department"),
+    "ticket.assignee": pgettext_lazy("rule field", "Assignee"),
+    "ticket.requester": pgettext_lazy("rule field", "Requester"),
+    "ticket.organisation": pgettext_lazy("rule field", "Organisation"),
+    "ticket.tags": pgettext_lazy("rule field", "Tags"),
+    "ticket.due_at": pgettext_lazy("rule field", "Due time"),
+    "ticket.created_at": pgettext_lazy("rule field", "Created at"),
+    "ticket.updated_at": pgettext_lazy("rule field", "Last updated at"),
+    "ticket.first_response_at": pgettext_lazy("rule field", "First response at"),
+    "ticket.resolved_at": pgettext_lazy("rule field", "Resolved at"),
+    "ticket.status_changed_at": pgettext_lazy("rule field", "Status last changed at"),
+    "ticket.last_customer_message_at": pgettext_lazy("rule field", "Last customer message at"),
+    "ticket.last_agent_reply_at": pgettext_lazy("rule field", "Last agent reply at"),
+    "ticket.is_spam": pgettext_lazy("rule field", "Is spam"),
+    "ticket.needs_review": pgettext_lazy("rule field", "Needs review"),
+    "contact.id": pgettext_lazy("rule field", "Contact ID"),
+    "contact.name": pgettext_lazy("rule field", "Name"),
+    "contact.email": pgettext_lazy("rule field", "Email address"),
+    "contact.organisation": pgettext_lazy("rule field", "Organisation"),
+    "contact.language": pgettext_lazy("rule field", "Language"),
+    "contact.is_blocked": pgettext_lazy("rule field", "Is blocked"),
+    "organisation.id": pgettext_lazy("rule field", "Organisation ID"),
+    "organisation.name": pgettext_lazy("rule field", "Name"),
+    "organisation.domains": pgettext_lazy("rule field", "Email domains"),
+    "message.body_text": pgettext_lazy("rule field", "Text"),
+    "message.kind": pgettext_lazy("rule field", "Reply or internal note"),
+    "message.author_kind": pgettext_lazy("rule field", "Written by (agent, contact, system)"),
+    "message.channel": pgettext_lazy("rule field", "Channel"),
+    "message.from_address": pgettext_lazy("rule field", "Sender address"),
+    "message.has_attachments": pgettext_lazy("rule field", "Has attachments"),
+    "event.kind": pgettext_lazy("rule field", "What happened"),
+    "event.field": pgettext_lazy("rule field", "Changed field"),
+    "event.before": pgettext_lazy("rule field", "Value before the change"),
+    "event.after": pgettext_lazy("rule field", "Value after the change"),
+    "event.rating": pgettext_lazy("rule field", "Rating"),
+    "time.within_business_hours": pgettext_lazy("rule field", "Within business hours"),
+}
+OPERATOR_LABELS: dict[str, Promise] = {
+    Op.IS: pgettext_lazy("rule operator", "is"),
+    Op.IS_NOT: pgettext_lazy("rule operator", "is not"),
+    Op.CONTAINS: pgettext_lazy("rule operator", "contains"),
+    Op.NOT_CONTAINS: pgettext_lazy("rule operator", "does not contain"),
+    Op.STARTS_WITH: pgettext_lazy("rule operator", "starts with"),
+    Op.ENDS_WITH: pgettext_lazy("rule operator", "ends with"),
+    Op.MATCHES: pgettext_lazy("rule operator", "matches the pattern"),
+    Op.GREATER: pgettext_lazy("rule operator", "is greater than"),
+    Op.LESS: pgettext_lazy("rule operator", "is less than"),
+    Op.GREATER_OR_EQUAL: pgettext_lazy("rule operator", "is at least"),
+    Op.LESS_OR_EQUAL: pgettext_lazy("rule operator", "is at most"),
+    Op.IN: pgettext_lazy("rule operator", "is one of"),
+    Op.NOT_IN: pgettext_lazy("rule operator", "is none of"),
+    Op.IS_EMPTY: pgettext_lazy("rule operator", "is empty"),
+    Op.IS_NOT_EMPTY: pgettext_lazy("rule operator", "is not empty"),
+    Op.CHANGED: pgettext_lazy("rule operator", "changed"),
+    Op.CHANGED_FROM: pgettext_lazy("rule operator", "changed from"),
+    Op.CHANGED_TO: pgettext_lazy("rule operator", "changed to"),
+}
+ACTION_LABELS: dict[str, Promise] = {
+    ActionType.SET_FIELD: pgettext_lazy("rule action", "Set a field"),
+    ActionType.ASSIGN: pgettext_lazy("rule action", "Assign"),
+    ActionType.ADD_TAGS: pgettext_lazy("rule action", "Add tags"),
+    ActionType.REMOVE_TAGS: pgettext_lazy("rule action", "Remove tags"),
+    ActionType.ADD_NOTE: pgettext_lazy("rule action", "Add an internal note"),
+    ActionType.SEND_EMAIL: pgettext_lazy("rule action", "Send an email"),
+    ActionType.WEBHOOK: pgettext_lazy("rule action", "Call a webhook"),
+    ActionType.MARK_SPAM: pgettext_lazy("rule action", "Mark as spam"),
+    ActionType.APPLY_MACRO: pgettext_lazy("rule action", "Apply a macro"),
+}
+EVENT_LABELS: dict[str, Promise] = {
+    Event.TICKET_CREATED: pgettext_lazy("rule event", "Ticket created"),
+    Event.CUSTOMER_REPLIED: pgettext_lazy("rule event", "Customer replied"),
+    Event.AGENT_REPLIED: pgettext_lazy("rule event", "Agent replied"),
+    Event.NOTE_ADDED: pgettext_lazy("rule event", "Internal note added"),
+    Event.FIELD_CHANGED: pgettext_lazy("rule event", "Field changed"),
+    Event.STATUS_CHANGED: pgettext_lazy("rule event", "Status changed"),
+    Event.ASSIGNED: pgettext_lazy("rule event", "Assigned"),
+    Event.SLA_WARNING: pgettext_lazy("rule event", "SLA target approaching"),
+    Event.SLA_BREACHED: pgettext_lazy("rule event", "SLA target missed"),
+    Event.RATING_RECEIVED: pgettext_lazy("rule event", "Rating received"),
+}
+SINCE_LABELS: dict[str, Promise] = {
+    Since.CREATED: pgettext_lazy("rule hours since", "Ticket created"),
+    Since.UPDATED: pgettext_lazy("rule hours since", "Last update"),
+    Since.LAST_CUSTOMER_MESSAGE: pgettext_lazy("rule hours since", "Last customer message"),
+    Since.LAST_AGENT_REPLY: pgettext_lazy("rule hours since", "Last agent reply"),
+    Since.STATUS_ENTERED: pgettext_lazy("rule hours since", "Status last changed"),
+    Since.DUE: pgettext_lazy("rule hours since", "Due time"),
+}
+
+
+def _label(labels: dict[str, Promise], code: str) -> Any:
+    # A code added to the vocabulary before it gets a label still shows, readably.
+    return labels.get(code, code.replace("_", " "))
+
+
+def _field_choices() -> list[tuple[Any, Any]]:
+    """Fields grouped by what they describe (ticket, contact...), in the vocabulary's order."""
+    groups: dict[str, list[tuple[str, Any]]] = {}
+    for path in FIELDS:
+        groups.setdefault(path.split(".", 1)[0], []).append((path, _label(FIELD_LABELS, path)))
+    grouped: list[tuple[Any, Any]] = [(FIELD_GROUPS.get(prefix, prefix), choices) for prefix, choices in groups.items()]
+    return [*_BLANK, *grouped]
+
+
+FIELD_CHOICES = _field_choices()
+OPERATOR_CHOICES = _BLANK + [(op.value, _label(OPERATOR_LABELS, op)) for op in Op]
+ACTION_CHOICES = _BLANK + [(t.value, _label(ACTION_LABELS, t)) for t in ActionType]
+EVENT_CHOICES = [(e.value, _label(EVENT_LABELS, e)) for e in Event]
+SINCE_CHOICES = _BLANK + [(s.value, _label(SINCE_LABELS, s)) for s in Since]
 
 
 class RuleBuilderForm(forms.Form):
@@ -24,10 +150,10 @@ class RuleBuilderForm(forms.Form):
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     kind = forms.ChoiceField(label=_("Kind"), choices=[("trigger", _("Trigger")), ("automation", _("Automation"))])
     events = forms.MultipleChoiceField(
-        label=_("Events"), required=False, choices=[(e.value, e.value.replace("_", " ")) for e in Event],
+        label=_("Events"), required=False, choices=EVENT_CHOICES,
         widget=forms.CheckboxSelectMultiple,
     )
-    since = forms.ChoiceField(label=_("Hours since"), required=False, choices=_BLANK + [(s.value, s.value) for s in Since])
+    since = forms.ChoiceField(label=_("Hours since"), required=False, choices=SINCE_CHOICES)
     hours = forms.FloatField(label=_("Hours"), required=False)
     business_hours = forms.BooleanField(label=_("Count business hours only"), required=False)
     match = forms.ChoiceField(label=_("Match"), choices=[("all", _("all conditions")), ("any", _("any condition"))])

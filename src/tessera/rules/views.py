@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tessera.rules import store
@@ -102,5 +103,8 @@ def rule_import(request: HttpRequest) -> HttpResponse:
             for issue in exc.issues[:20]:
                 messages.error(request, str(issue))
         else:
-            messages.success(request, _("%(count)d rule(s) imported.") % {"count": len(created)})
+            count = len(created)
+            messages.success(
+                request, ngettext("%(count)d rule imported.", "%(count)d rules imported.", count) % {"count": count}
+            )
     return redirect("rules:list")

@@ -6,10 +6,12 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from tessera.accounts.actor import Actor
+from tessera.agent_ui.templatetags.desk import event_summary
 from tessera.tickets import actions
-from tessera.tickets.models import CustomField, Message, Ticket, TicketLink
+from tessera.tickets.models import CustomField, EventKind, Message, Ticket, TicketEvent, TicketLink
 from tests.integration.agent_ui.test_desk import WHO, client_for
 
 pytestmark = pytest.mark.django_db
@@ -91,5 +93,24 @@ def test_times_are_shown_in_the_agents_time_zone_and_timeline_reads_well(desk: d
     actions.change_fields(Actor.of(desk["admin"]), ticket, {"priority": "high"})
     body = client_for(desk, "agent").get(f"/desk/tickets/{ticket.number}/").content.decode()
     assert "4 p.m." in body or "16:00" in body  # 09:00 UTC is 16:00 in Hồ Chí Minh City
-    assert "changed priority from normal to high" in body
+    # The field and its values by their labels, not the stored codes "priority", "normal".
+    assert "changed Priority from Normal to High" in body
+    assert "changed priority from normal to high" not in body
     assert "added tags vip" in body
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("vi", ["đã đổi Mức ưu tiên từ Bình thường thành Cao", "đã đổi Trạng thái từ Mới thành Đang mở"]),
+    ("th", ["เปลี่ยน ความสำคัญ จาก ปกติ เป็น สูง", "เปลี่ยน สถานะ จาก ใหม่ เป็น เปิดอยู่"]),
+    ("pl", ["zmienił(a) pole „Priorytet”: Normalny → Wysoki", "zmienił(a) pole „Status”: Nowe → Otwarte"]),
+])
+def test_timeline_sentences_use_the_readers_language_for_fields_and_values(
+    desk: dict[str, Any], make_ticket: Any, language: str, expected: list[str]
+) -> None:
+    ticket = make_ticket()
+    actions.change_fields(Actor.of(desk["admin"]), ticket, {"priority": "high", "status": "open"})
+    events = TicketEvent.objects.filter(ticket=ticket, kind__in=[EventKind.FIELD, EventKind.STATUS]).order_by("field")
+    with translation.override(language):
+        lines = [event_summary(e) for e in events]
+    assert lines == expected
+    assert not any(code in line for line in lines for code in ("priority", "normal", "high", "status"))

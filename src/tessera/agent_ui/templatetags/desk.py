@@ -5,11 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from tessera.tickets.models import EventKind, TicketEvent
+from tessera.tickets.models import Channel, EventKind, LinkKind, Priority, TicketEvent, TicketType
+from tessera.tickets.states import STATUS_LABELS
 
 register = template.Library()
+
+# The side panel's own labels, so the timeline names a field the way the agent sees it.
+FIELD_LABELS: dict[str, Promise] = {
+    "subject": gettext_lazy("Subject"),
+    "type": gettext_lazy("Type"),
+    "priority": gettext_lazy("Priority"),
+    "status": gettext_lazy("Status"),
+    "department": gettext_lazy("Department"),
+    "assignee": gettext_lazy("Assignee"),
+    "due_at": gettext_lazy("Due"),
+    "requester": gettext_lazy("Requester"),
+}
+
+# Fields whose stored values are codes: shown by their label in the reader's language.
+VALUE_LABELS: dict[str, dict[str, Any]] = {
+    "status": {status.value: label for status, label in STATUS_LABELS.items()},
+    "priority": dict(Priority.choices),
+    "type": dict(TicketType.choices),
+}
 
 
 def _value(value: Any) -> str:
@@ -22,29 +46,57 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+def _field_value(field: str, value: Any) -> str:
+    labels = VALUE_LABELS.get(field)
+    if labels is not None and isinstance(value, str) and value in labels:
+        return str(labels[value])
+    if field == "due_at" and isinstance(value, str):
+        # Stored as ISO 8601 in UTC; the agent reads it in their own time zone and format.
+        moment = parse_datetime(value)
+        if moment is not None and timezone.is_aware(moment):
+            return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+    return _value(value)
+
+
+def _label(choices: type[Channel] | type[LinkKind], value: Any) -> str:
+    """A choice's label; a value no longer among the choices is shown as it was stored."""
+    if isinstance(value, str) and value in choices.values:
+        return str(choices(value).label)
+    return _value(value)
+
+
 @register.filter
 def event_summary(event: TicketEvent) -> str:
-    """One line a person can read; autoescaped by the template like any other text."""
+    """One line a person can read; autoescaped by the template like any other text.
+
+    Each sentence is one translatable string with named placeholders: a translation is free
+    to put the field, the values and the verb in the order its grammar wants.
+    """
     kind = event.kind
     if kind == EventKind.CREATED:
         after = event.after or {}
         if "split_from" in after:
             return _("created by splitting a message off #%(number)s") % {"number": after["split_from"]}
-        return _("created the ticket (%(channel)s)") % {"channel": after.get("channel", "—")}
+        return _("created the ticket (%(channel)s)") % {"channel": _label(Channel, after.get("channel"))}
     if kind in {EventKind.FIELD, EventKind.STATUS, EventKind.ASSIGNED}:
+        field = event.field or kind
         return _("changed %(field)s from %(before)s to %(after)s") % {
-            "field": event.field or kind,
-            "before": _value(event.before),
-            "after": _value(event.after),
+            "field": str(FIELD_LABELS.get(field, field)),
+            "before": _field_value(field, event.before),
+            "after": _field_value(field, event.after),
         }
     if kind == EventKind.TAGGED:
         return _("added tags %(tags)s") % {"tags": _value(event.after)}
     if kind == EventKind.UNTAGGED:
         return _("removed tags %(tags)s") % {"tags": _value(event.before)}
     if kind in {EventKind.LINKED, EventKind.UNLINKED}:
-        ticket = (event.after or event.before or {}).get("ticket", "—")
-        verb = _("linked") if kind == EventKind.LINKED else _("unlinked")
-        return f"{verb} #{ticket} ({event.field})"
+        values = {
+            "number": (event.after or event.before or {}).get("ticket", "—"),
+            "link": _label(LinkKind, event.field),
+        }
+        if kind == EventKind.LINKED:
+            return _("linked #%(number)s (%(link)s)") % values
+        return _("unlinked #%(number)s (%(link)s)") % values
     if kind == EventKind.MERGED:
         return _("merged into #%(number)s") % {"number": (event.after or {}).get("into", "—")}
     if kind == EventKind.MERGED_FROM:
@@ -52,5 +104,7 @@ def event_summary(event: TicketEvent) -> str:
     if kind == EventKind.SPLIT:
         return _("split a message off into #%(number)s") % {"number": (event.after or {}).get("ticket", "—")}
     label = str(EventKind(kind).label) if kind in EventKind.values else kind
-    detail = _value(event.after) if event.after not in (None, "", {}, []) else ""
-    return f"{label}: {detail}" if detail else label
+    if event.after in (None, "", {}, []):
+        return label
+    # "Label: detail" is punctuation every supported language shares, not a sentence.
+    return f"{label}: {_value(event.after)}"
