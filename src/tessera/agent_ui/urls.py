@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tessera.agent_ui import contact_views, settings_views, views
+from tessera.agent_ui import contact_views, settings_views, sla_views, views
 
 app_name = "desk"
 
@@ -32,5 +32,9 @@ urlpatterns = [
     path("settings/agents/<int:agent_id>", settings_views.agent_edit, name="agent"),
     path("settings/fields", settings_views.field_edit, name="field_save"),
     path("settings/mail/", settings_views.mail_quarantine, name="mail_quarantine"),
+    path("settings/sla/", sla_views.sla_index, name="sla"),
+    path("settings/sla/<int:policy_id>", sla_views.sla_index, name="sla_policy"),
+    path("settings/sla/<int:policy_id>/delete", sla_views.sla_delete, name="sla_delete"),
+    path("settings/distribution/<int:department_id>", sla_views.distribution_save, name="distribution"),
     path("settings/mail/<int:raw_id>/replay", settings_views.mail_replay, name="mail_replay"),
 ]

@@ -59,7 +59,9 @@ def test_every_desk_route_is_in_a_matrix() -> None:
     # The settings pages have their own matrix in test_settings.py.
     settings_routes = {"settings/", "settings/departments/new", "settings/departments/<int:department_id>",
                        "settings/agents/new", "settings/agents/<int:agent_id>", "settings/fields",
-                       "settings/mail/", "settings/mail/<int:raw_id>/replay"}
+                       "settings/mail/", "settings/mail/<int:raw_id>/replay", "settings/sla/",
+                       "settings/sla/<int:policy_id>", "settings/sla/<int:policy_id>/delete",
+                       "settings/distribution/<int:department_id>"}
     # Contacts and new tickets: test_contacts.py.
     settings_routes |= {"tickets/new", "contacts/<int:contact_id>/", "contacts/<int:contact_id>/notes",
                         "contacts/<int:contact_id>/merge"}
