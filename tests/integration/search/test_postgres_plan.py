@@ -86,9 +86,11 @@ def load(desk: dict[str, Any]) -> None:
 def _search_plan(actor: Actor, text: str) -> str:
     # On a few thousand rows a common phrase may be cheaper to read whole, and the planner is
     # right to do so; what this test pins is that the search's condition CAN use the trigram
-    # indexes (the expression matches them), so sequential scans are priced out.
+    # indexes (the expression matches them), so full reads (sequential scans, or walking the
+    # primary key with a filter) are priced out and only an index condition remains.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
         return filtered(actor, TicketFilters(text=text)).explain()
 
 
