@@ -1,41 +1,5 @@
-"""Fixtures for the rules tests: saving rules, running the job queue to empty."""
+"""The rules and SLA tests share their fixtures (see tests/integration/automation_fixtures.py)."""
 
-from __future__ import annotations
+from tests.integration.automation_fixtures import _mail_in_memory, drain, make_rule
 
-from collections.abc import Callable
-from typing import Any
-
-import pytest
-
-
-@pytest.fixture(autouse=True)
-def _mail_in_memory(settings: Any) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
-@pytest.fixture
-def drain(db: Any) -> Callable[[], int]:
-    """Run every due job (rules, SLA, deliveries...) until none is left; returns how many ran."""
-    from tessera.jobs.worker import run_worker
-
-    def run(max_rounds: int = 50) -> int:
-        total = 0
-        for _ in range(max_rounds):
-            stats = run_worker(burst=True, scheduler=False)
-            total += stats.claimed
-            if stats.claimed == 0:
-                return total
-        raise AssertionError("the job queue never emptied: a rule loop?")
-
-    return run
-
-
-@pytest.fixture
-def make_rule(db: Any) -> Callable[..., Any]:
-    from tessera.rules.store import save_rule
-
-    def make(document: dict[str, Any], **kwargs: Any) -> Any:
-        document = {"schema": 1, "kind": "trigger", **document}
-        return save_rule(document, **kwargs)
-
-    return make
+__all__ = ["_mail_in_memory", "drain", "make_rule"]
