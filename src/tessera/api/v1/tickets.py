@@ -323,7 +323,11 @@ def _portal_fields(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def ticket_out(actor: Actor, ticket: Ticket) -> AgentTicketOut | PortalTicketOut:
+def ticket_out(
+    actor: Actor, ticket: Ticket, *, new_with_ccs: list[Contact] | None = None
+) -> AgentTicketOut | PortalTicketOut:
+    """The ticket as the actor may see it. ``new_with_ccs``: the ticket was created by this
+    request with these CCs, so it has no links yet and its CCs need not be read back."""
     if is_portal(actor):
         keys = customer_visible_keys()
         return PortalTicketOut(
@@ -333,19 +337,33 @@ def ticket_out(actor: Actor, ticket: Ticket) -> AgentTicketOut | PortalTicketOut
             resolved_at=ticket.resolved_at,
             closed_at=ticket.closed_at,
         )
-    links = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related("source", "target")
+    links = (
+        []
+        if new_with_ccs is not None
+        else list(
+            TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket))
+            .select_related("source", "target")
+            .order_by("pk")
+        )
+    )
+    if new_with_ccs is not None:
+        # As the action stored them: once each, never the requester.
+        unique = {c.pk: c for c in new_with_ccs if c.pk != ticket.requester_id}
+        ccs = [unique[pk] for pk in sorted(unique)]
+    else:
+        ccs = list(ticket.ccs.order_by("pk"))
     merged_into = ticket.merged_into.number if ticket.merged_into_id and ticket.merged_into else None
     return AgentTicketOut(
         **_agent_fields(ticket),
         organisation=OrganisationRef(id=ticket.organisation.pk, name=ticket.organisation.name)
         if ticket.organisation else None,
-        ccs=[ContactRef(id=c.pk, name=str(c)) for c in ticket.ccs.order_by("pk")],
+        ccs=[ContactRef(id=c.pk, name=str(c)) for c in ccs],
         first_response_at=ticket.first_response_at,
         resolved_at=ticket.resolved_at,
         closed_at=ticket.closed_at,
         merged_into=merged_into,
         links=[LinkOut(id=lk.pk, kind=lk.kind, source=lk.source.number, target=lk.target.number)
-               for lk in links.order_by("pk")],
+               for lk in links],
     )
 
 
@@ -442,7 +460,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status[Any]:
         if payload.requester is None:
             raise ValidationFailed("An agent must name the requester (a contact id)", field="requester")
         requester_id = payload.requester
-        requester = referenced(lambda: access_contact(actor, requester_id), "requester")
+        requester = referenced(lambda: access_contact(actor, requester_id, with_identities=False), "requester")
     department = referenced(lambda: access_department(actor, payload.department), "department")
     ccs = [referenced(lambda cid=cid: access_contact(actor, cid), "cc") for cid in payload.cc]  # type: ignore[misc]
     ticket = actions.create_ticket(
@@ -461,7 +479,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status[Any]:
     )
     # Answered from the new row itself: an agent may open a ticket in a department they do
     # not work in, and then could not read it back through access_ticket.
-    return Status(201, ticket_out(actor, ticket))
+    return Status(201, ticket_out(actor, ticket, new_with_ccs=ccs))
 
 
 @router.get("/tickets/{number}", response=responses({200: TicketOut}), operation_id="get_ticket")
