@@ -37,11 +37,11 @@ def test_agent_works_a_ticket_and_a_colleague_sees_it_live(
     page.screenshot(path=str(artifacts / "desk-list.png"), full_page=True)
 
     watcher.goto(f"{asgi_server}/desk/tickets/{hostile.number}/")
-    watcher.wait_for_function("document.body.dataset.live === 'on'")
+    watcher.wait_for_selector("body[data-live='on']", state="attached")
 
     page.click(f'tr[data-number="{hostile.number}"] a >> nth=0')
     page.wait_for_selector("#composer")
-    page.wait_for_function("document.body.dataset.live === 'on'")
+    page.wait_for_selector("body[data-live='on']", state="attached")
     attachment = tmp_path / "hướng-dẫn.txt"
     attachment.write_text("Bước 1: tắt máy", encoding="utf-8")
     page.keyboard.press("r")
