@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 from typing import Any
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from tessera.accounts.actor import Actor
 from tessera.accounts.models import User
 from tessera.agent_ui.forms import (
     BulkForm,
@@ -35,7 +37,7 @@ from tessera.sla import timers as sla_timers
 from tessera.tickets import actions, queries
 from tessera.tickets.access import access_ticket
 from tessera.tickets.attachments import NewAttachment
-from tessera.tickets.models import Attachment, CustomField, Message, TicketEvent, TicketLink
+from tessera.tickets.models import Attachment, CustomField, Message, Ticket, TicketEvent, TicketLink
 from tessera.tickets.permissions import can_edit, can_view
 from tessera.web.decorators import agent_required, request_actor
 from tessera.web.files import attachment_response
@@ -352,52 +354,53 @@ def _structure_error(request: HttpRequest, number: int, error: TesseraError) -> 
     return render(request, "agent_ui/ticket.html", context, status=error.status)
 
 
-@agent_required
-@require_POST
-def post_link(request: HttpRequest, number: int) -> HttpResponse:
+def _on_ticket(request: HttpRequest, number: int, act: Callable[[Actor, Ticket], object]) -> HttpResponse:
+    """Run one structural change on a ticket the agent may see; back to the ticket page after.
+
+    A ticket or related object the agent may not see is a 404; any refusal of the action is
+    shown on the ticket page with its reason.
+    """
     actor = _actor(request)
-    form = LinkForm(request.POST)
-    if not form.is_valid():
-        return _structure_error(request, number, ValidationFailed(_("Choose a link and a ticket number.")))
     try:
-        source = access_ticket(actor, number)
-        target = access_ticket(actor, form.cleaned_data["target"])
-        actions.link(actor, source, target, form.cleaned_data["kind"])
+        act(actor, access_ticket(actor, number))
     except NotFound:
         raise Http404 from None
     except TesseraError as error:
         return _structure_error(request, number, error)
     return redirect("desk:ticket", number=number)
+
+
+@agent_required
+@require_POST
+def post_link(request: HttpRequest, number: int) -> HttpResponse:
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        return _structure_error(request, number, ValidationFailed(_("Choose a link and a ticket number.")))
+
+    def link(actor: Actor, source: Ticket) -> None:
+        target = access_ticket(actor, form.cleaned_data["target"])
+        actions.link(actor, source, target, form.cleaned_data["kind"])
+
+    return _on_ticket(request, number, link)
 
 
 @agent_required
 @require_POST
 def post_unlink(request: HttpRequest, number: int, link_id: int) -> HttpResponse:
-    actor = _actor(request)
-    try:
-        ticket = access_ticket(actor, number)
+    def unlink(actor: Actor, ticket: Ticket) -> None:
         link = TicketLink.objects.filter(pk=link_id).filter(Q(source=ticket) | Q(target=ticket)).first()
         if link is None:
             raise NotFound("Link not found")
         actions.unlink(actor, link.source, link.target, link.kind)
-    except NotFound:
-        raise Http404 from None
-    except TesseraError as error:
-        return _structure_error(request, number, error)
-    return redirect("desk:ticket", number=number)
+
+    return _on_ticket(request, number, unlink)
 
 
 @agent_required
 @require_POST
 def post_untag(request: HttpRequest, number: int) -> HttpResponse:
-    actor = _actor(request)
-    try:
-        actions.untag(actor, access_ticket(actor, number), [request.POST.get("tag", "")])
-    except NotFound:
-        raise Http404 from None
-    except TesseraError as error:
-        return _structure_error(request, number, error)
-    return redirect("desk:ticket", number=number)
+    tag = request.POST.get("tag", "")
+    return _on_ticket(request, number, lambda actor, ticket: actions.untag(actor, ticket, [tag]))
 
 
 @agent_required
