@@ -88,6 +88,46 @@ def test_list_query_count_does_not_grow_with_rows(desk: dict[str, Any], make_tic
     assert count(5) == count(25)
 
 
+def _statement_shape(sql: str) -> str:
+    """"INSERT tickets_ticket", "SELECT accounts_contact", "COMMIT": what a statement does to what."""
+    words = sql.replace('"', "").split()
+    verb = words[0].upper()
+    if verb in {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"}:
+        return verb
+    table = next((w for w, prev in zip(words[1:], words, strict=False) if prev.upper() in {"FROM", "INTO", "UPDATE"}), "?")
+    if "nextval" in sql:
+        return "SELECT nextval"
+    return f"{verb} {table.split('.')[0]}"
+
+
+def test_api_create_statements_are_pinned(desk: dict[str, Any], as_: Any) -> None:
+    """The hot write path of the benchmark: an agent opens a ticket for a contact through the API.
+
+    Each statement is listed so that a regression names what it added (a read-back, an N+1,
+    a lost select_related) instead of only failing a count.
+    """
+    api = as_("agent")
+    body = {"subject": "Máy in không in được", "body": "Drukarka nie działa", "department": desk["support"].pk,
+            "requester": desk["contact_b"].pk, "priority": "normal"}
+    assert api.post("/tickets", body)[0] == 201  # stamps the token's last use; later requests do not
+    with CaptureQueriesContext(connection) as ctx:
+        status, created = api.post("/tickets", body)
+    assert status == 201, created
+    shapes = [_statement_shape(q["sql"]) for q in ctx.captured_queries]
+    reads = ["SELECT accounts_apitoken", "SELECT accounts_contact", "SELECT accounts_department",
+             "SELECT tickets_customfield"]
+    writes = ["INSERT tickets_ticket", "INSERT tickets_message", "INSERT tickets_ticketevent", "INSERT jobs_job"]
+    # Transaction control differs (the test's own transaction turns BEGIN/COMMIT into
+    # savepoints) and SQLite numbers tickets from a counter row instead of a sequence.
+    numbering = ["SELECT nextval"] if connection.vendor == "postgresql" else [
+        "UPDATE core_counter", "SELECT core_counter"]
+    work = [s for s in shapes if s not in {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"}]
+    assert work == [*reads, *numbering, *writes]
+    org = desk["contact_b"].organisation
+    assert created["tags"] == []
+    assert created["organisation"] == ({"id": org.pk, "name": org.name} if org else None)
+
+
 def test_agent_creates_for_any_contact_and_customer_for_themselves(desk: dict[str, Any], as_: Any) -> None:
     status, body = as_("agent").post("/tickets", {
         "subject": "Phone call", "body": "Customer called", "department": desk["support"].pk,

@@ -10,7 +10,7 @@ view cannot leak to them by accident.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.params import HeaderEx, P, PathEx, QueryEx
+from pydantic import StringConstraints
 
 from tessera.accounts.access import access_agent, access_contact, access_department
 from tessera.accounts.actor import Actor
@@ -39,12 +40,14 @@ from tessera.api.v1.schemas import (
 from tessera.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tessera.tickets import actions
 from tessera.tickets.access import access_ticket
+from tessera.tickets.actions.rating import MAX_COMMENT
 from tessera.tickets.models import (
     Channel,
     CustomField,
     LinkKind,
     Message,
     MessageKind,
+    SatisfactionRating,
     Ticket,
     TicketLink,
 )
@@ -118,6 +121,14 @@ class AgentTicketSummary(Schema):
     version: int
 
 
+class RatingOut(Schema):
+    score: int = Field(ge=1, le=5, description="1 (very dissatisfied) to 5 (very satisfied)")
+    comment: str
+    channel: str = Field(description="Where it was given: portal, email (the resolution email's link) or api")
+    created_at: datetime
+    updated_at: datetime = Field(description="When the customer last changed it")
+
+
 class AgentTicketOut(AgentTicketSummary):
     organisation: OrganisationRef | None
     ccs: list[ContactRef]
@@ -126,6 +137,7 @@ class AgentTicketOut(AgentTicketSummary):
     closed_at: datetime | None
     merged_into: int | None
     links: list[LinkOut]
+    rating: RatingOut | None = Field(description="The customer's satisfaction rating, once given")
 
 
 class PortalTicketSummary(Schema):
@@ -148,6 +160,7 @@ class PortalTicketOut(PortalTicketSummary):
     custom_fields: dict[str, Any]
     resolved_at: datetime | None
     closed_at: datetime | None
+    rating: RatingOut | None = Field(description="The satisfaction rating given for this ticket, if any")
 
 
 TicketOut = Annotated[AgentTicketOut | PortalTicketOut, Field(discriminator="view")]
@@ -243,6 +256,12 @@ class MessageIn(Schema):
     status: StatusName | None = Field(None, description="Agents: status after a public reply")
 
 
+class RatingIn(Schema):
+    score: int = Field(ge=1, le=5, description="1 (very dissatisfied) to 5 (very satisfied)")
+    comment: Annotated[Body, StringConstraints(max_length=MAX_COMMENT)] = ""
+    version: Version | None = Field(None, description="The version you read, to refuse a stale rating (optional)")
+
+
 class MergeIn(Schema):
     into: Id = Field(description="Number of the ticket to merge this one into")
 
@@ -283,7 +302,7 @@ def agent_summary(ticket: Ticket) -> AgentTicketSummary:
     return AgentTicketSummary(**_agent_fields(ticket))
 
 
-def _agent_fields(ticket: Ticket) -> dict[str, Any]:
+def _agent_fields(ticket: Ticket, tags: Sequence[str] | None = None) -> dict[str, Any]:
     return {
         "number": ticket.number,
         "display_number": ticket.display_number,
@@ -296,7 +315,7 @@ def _agent_fields(ticket: Ticket) -> dict[str, Any]:
         "requester": _requester(ticket),
         "organisation_id": ticket.organisation_id,
         "assignee": AgentRef(id=ticket.assignee.pk, name=ticket.assignee.label) if ticket.assignee else None,
-        "tags": sorted(t.name for t in ticket.tags.all()),
+        "tags": sorted(t.name for t in ticket.tags.all()) if tags is None else sorted(tags),
         "custom_fields": ticket.custom_fields,
         "due_at": ticket.due_at,
         "created_at": ticket.created_at,
@@ -323,11 +342,28 @@ def _portal_fields(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def rating_out(rating: SatisfactionRating) -> RatingOut:
+    return RatingOut(score=rating.score, comment=rating.comment, channel=rating.channel,
+                     created_at=rating.created_at, updated_at=rating.updated_at)
+
+
+def _rating(ticket: Ticket, *, new: bool) -> RatingOut | None:
+    # A ticket this request created has no rating yet: no query to find that out.
+    found = None if new else SatisfactionRating.objects.filter(ticket=ticket).first()
+    return rating_out(found) if found is not None else None
+
+
 def ticket_out(
-    actor: Actor, ticket: Ticket, *, new_with_ccs: list[Contact] | None = None
+    actor: Actor,
+    ticket: Ticket,
+    *,
+    new_with_ccs: list[Contact] | None = None,
+    new_tags: Sequence[str] | None = None,
 ) -> AgentTicketOut | PortalTicketOut:
-    """The ticket as the actor may see it. ``new_with_ccs``: the ticket was created by this
-    request with these CCs, so it has no links yet and its CCs need not be read back."""
+    """The ticket as the actor may see it. ``new_with_ccs`` and ``new_tags``: the ticket was
+    created by this request with these CCs and tags, so it has no links yet and neither needs
+    to be read back."""
+    rating = _rating(ticket, new=new_with_ccs is not None)
     if is_portal(actor):
         keys = customer_visible_keys()
         return PortalTicketOut(
@@ -336,6 +372,7 @@ def ticket_out(
             custom_fields={k: v for k, v in ticket.custom_fields.items() if k in keys},
             resolved_at=ticket.resolved_at,
             closed_at=ticket.closed_at,
+            rating=rating,
         )
     links = (
         []
@@ -354,7 +391,7 @@ def ticket_out(
         ccs = list(ticket.ccs.order_by("pk"))
     merged_into = ticket.merged_into.number if ticket.merged_into_id and ticket.merged_into else None
     return AgentTicketOut(
-        **_agent_fields(ticket),
+        **_agent_fields(ticket, new_tags),
         organisation=OrganisationRef(id=ticket.organisation.pk, name=ticket.organisation.name)
         if ticket.organisation else None,
         ccs=[ContactRef(id=c.pk, name=str(c)) for c in ccs],
@@ -364,6 +401,7 @@ def ticket_out(
         merged_into=merged_into,
         links=[LinkOut(id=lk.pk, kind=lk.kind, source=lk.source.number, target=lk.target.number)
                for lk in links],
+        rating=rating,
     )
 
 
@@ -479,7 +517,8 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status[Any]:
     )
     # Answered from the new row itself: an agent may open a ticket in a department they do
     # not work in, and then could not read it back through access_ticket.
-    return Status(201, ticket_out(actor, ticket, new_with_ccs=ccs))
+    # Tags given are read back: the action may have matched them to existing tags' spelling.
+    return Status(201, ticket_out(actor, ticket, new_with_ccs=ccs, new_tags=None if payload.tags else []))
 
 
 @router.get("/tickets/{number}", response=responses({200: TicketOut}), operation_id="get_ticket")
@@ -571,6 +610,16 @@ def add_message(request: HttpRequest, number: TicketNumber, payload: MessageIn) 
             actor, ticket, body_text=payload.body, body_html=payload.body_html, status=payload.status
         )
     return Status(201, message_out(message))
+
+
+@router.post("/tickets/{number}/rating", response=responses({200: RatingOut}), operation_id="rate_ticket")
+def rate_ticket(request: HttpRequest, number: TicketNumber, payload: RatingIn) -> RatingOut:
+    """Customers: rate a resolved or closed ticket they asked (or are copied on), or change
+    their rating. Agents cannot rate: the rating is the customer's to give."""
+    actor = actor_of(request)
+    ticket = access_ticket(actor, number)
+    rating = actions.rate(actor, ticket, payload.score, payload.comment, expected_version=payload.version)
+    return rating_out(rating)
 
 
 @router.post("/tickets/{number}/merge", response=responses({200: TicketOut}), operation_id="merge_ticket")

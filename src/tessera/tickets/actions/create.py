@@ -142,4 +142,8 @@ def create_ticket(
                 event(ticket, actor, EventKind.ASSIGNED, field="assignee", after=assignee.label, at=at)
             )
         write_events(events)
+    # The caller usually answers with the new ticket: hand it what this function already
+    # knows, so that reading it back costs no queries.
+    if Contact.organisation.is_cached(requester):  # type: ignore[attr-defined]
+        ticket.organisation = requester.organisation
     return ticket
