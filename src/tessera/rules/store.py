@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from tessera.rules import schema
 from tessera.rules.models import Macro, Rule
@@ -46,7 +47,8 @@ def save_rule(
 
 
 def set_active(rule: Rule, active: bool) -> Rule:
-    Rule.objects.filter(pk=rule.pk).update(is_active=active)
+    # update() skips auto_now; the parsed-rules cache (rules.active) keys on updated_at.
+    Rule.objects.filter(pk=rule.pk).update(is_active=active, updated_at=timezone.now())
     rule.is_active = active
     return rule
 
@@ -68,7 +70,7 @@ def move_rule(rule: Rule, direction: int) -> None:
         for i, row in enumerate(ordered):
             position = (i + 1) * 10
             if row.position != position:
-                Rule.objects.filter(pk=row.pk).update(position=position)
+                Rule.objects.filter(pk=row.pk).update(position=position, updated_at=timezone.now())
 
 
 def export_rules(rules: Sequence[Rule] | None = None) -> str:
