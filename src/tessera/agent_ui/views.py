@@ -37,7 +37,15 @@ from tessera.sla import timers as sla_timers
 from tessera.tickets import actions, queries
 from tessera.tickets.access import access_ticket
 from tessera.tickets.attachments import NewAttachment
-from tessera.tickets.models import Attachment, CustomField, Message, Ticket, TicketEvent, TicketLink
+from tessera.tickets.models import (
+    Attachment,
+    CustomField,
+    Message,
+    SatisfactionRating,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+)
 from tessera.tickets.permissions import can_edit, can_view
 from tessera.web.decorators import agent_required, request_actor
 from tessera.web.files import attachment_response
@@ -214,6 +222,7 @@ def _ticket_context(request: HttpRequest, number: int) -> dict[str, Any]:
         "tags": list(ticket.tags.all()),
         "links": list(ticket.outgoing_links.select_related("target")) + list(ticket.incoming_links.select_related("source")),
         "may_edit": can_edit(actor, ticket),
+        "rating": SatisfactionRating.objects.filter(ticket=ticket).first(),
         "sla_explanation": sla_timers.explain(ticket),
         "reply_form": ReplyForm(initial={"version": ticket.version}),
         "fields_form": FieldsForm(

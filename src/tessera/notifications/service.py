@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from tessera.channels.delivery import plan_notice
 from tessera.channels.models import DeliveryPurpose
 from tessera.core import time
+from tessera.tickets import rating_links
 from tessera.tickets.models import EventKind, TicketEvent
 from tessera.tickets.states import Status
 
@@ -27,17 +28,21 @@ def notify_for_events(events: list[TicketEvent]) -> None:
         if event.kind == EventKind.STATUS and event.after == Status.RESOLVED:
             to = [i.value for i in ticket.requester.identities.all() if i.kind == "email" and not i.bounced_at][:1]
             with translation.override(ticket.requester.language or "en"):
+                body = _(
+                    "Your request %(number)s has been marked resolved. If something is still "
+                    "wrong, simply reply to this email and the ticket will reopen."
+                ) % {"number": ticket.display_number}
+                # Only the requester is mailed, so the link speaks for the requester alone.
+                body += "\n\n" + _("How did we do? Please rate the help you received:\n%(url)s") % {
+                    "url": rating_links.url(ticket, ticket.requester)
+                }
                 plan_notice(
                     ticket,
                     DeliveryPurpose.NOTIFY_RESOLVED,
                     to,
                     _("[%(number)s] Your request was resolved: %(subject)s")
                     % {"number": ticket.display_number, "subject": ticket.subject},
-                    _(
-                        "Your request %(number)s has been marked resolved. If something is still "
-                        "wrong, simply reply to this email and the ticket will reopen."
-                    )
-                    % {"number": ticket.display_number},
+                    body,
                 )
         elif event.kind == EventKind.ASSIGNED and ticket.assignee is not None:
             assignee = ticket.assignee

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from tessera.accounts.models import Department
 from tessera.core.errors import ValidationFailed
 from tessera.portal import services
+from tessera.tickets.actions.rating import MAX_COMMENT
 from tessera.tickets.attachments import NewAttachment
 from tessera.tickets.models import TicketType
 
@@ -176,6 +177,33 @@ class ReplyForm(forms.Form):
         if not data.get("body") and not data.get("attachments") and not self.errors:
             raise forms.ValidationError(_("Write a message or attach a file."), code="empty")
         return data
+
+
+# Worst to best, the order a customer reads a scale in; the number is shown beside each label.
+RATING_CHOICES = [
+    (1, _("Very dissatisfied")),
+    (2, _("Dissatisfied")),
+    (3, _("Neutral")),
+    (4, _("Satisfied")),
+    (5, _("Very satisfied")),
+]
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(label=_("How satisfied are you with the help you received?"),
+                                   choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Anything you would like to tell us? (optional)"), max_length=MAX_COMMENT,
+                              required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_comment(self) -> str:
+        return _nfc(self.cleaned_data["comment"], MAX_COMMENT)
+
+
+def initial_score(raw: str | None) -> int | None:
+    """A score preselected from a link's ``?score=``; anything else preselects nothing."""
+    if raw is not None and raw.isascii() and raw.isdigit() and int(raw) in dict(RATING_CHOICES):
+        return int(raw)
+    return None
 
 
 class LanguageForm(forms.Form):

@@ -7,7 +7,14 @@ from django.db.models.functions import Coalesce, Greatest
 
 from tessera.accounts.actor import Actor
 from tessera.core.errors import NotFound, TesseraError
-from tessera.tickets.models import Attachment, CustomField, Message, MessageKind, Ticket
+from tessera.tickets.models import (
+    Attachment,
+    CustomField,
+    Message,
+    MessageKind,
+    SatisfactionRating,
+    Ticket,
+)
 from tessera.tickets.permissions import visible_tickets
 from tessera.tickets.queries import Page, decode_cursor, encode_cursor
 
@@ -68,6 +75,10 @@ def public_conversation(ticket: Ticket) -> list[Message]:
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("created_at", "id")
     )
+
+
+def current_rating(ticket: Ticket) -> SatisfactionRating | None:
+    return SatisfactionRating.objects.filter(ticket=ticket).first()
 
 
 def customer_fields(ticket: Ticket) -> list[tuple[str, object]]:

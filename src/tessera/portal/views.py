@@ -24,6 +24,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tessera.accounts.actor import Actor
@@ -31,10 +32,11 @@ from tessera.accounts.models import Contact, Department, Role, User
 from tessera.core.errors import InvalidTransition, NotFound, PermissionDenied, TesseraError
 from tessera.portal import forms, queries, services
 from tessera.portal.throttle import client_ip
-from tessera.tickets import actions
+from tessera.tickets import actions, rating_links
 from tessera.tickets.access import access_ticket
-from tessera.tickets.models import AuthorKind, Message, Ticket
-from tessera.tickets.permissions import can_close
+from tessera.tickets.actions.rating import is_ratable
+from tessera.tickets.models import AuthorKind, Message, SatisfactionRating, Ticket
+from tessera.tickets.permissions import can_close, can_rate
 from tessera.tickets.states import Status, can_transition
 from tessera.web.files import attachment_response
 
@@ -343,11 +345,19 @@ def _ticket_or_404(actor: Actor, number: int) -> Ticket:
         raise Http404 from None
 
 
+def _rating_form(rating: SatisfactionRating | None, score: int | None = None) -> forms.RatingForm:
+    initial = {"score": score or (rating.score if rating else None), "comment": rating.comment if rating else ""}
+    return forms.RatingForm(initial=initial)
+
+
 def _ticket_page(request: HttpRequest, ticket: Ticket, *, reply_form: forms.ReplyForm | None = None,
-                 error: str = "", status: int = 200) -> HttpResponse:
+                 rating_form: forms.RatingForm | None = None, error: str = "", status: int = 200) -> HttpResponse:
     actor = _actor(request)
     conversation = [_author(m, actor) for m in queries.public_conversation(ticket)]
     closable = can_transition(ticket.status, Status.CLOSED) and can_close(actor, ticket)
+    # Asked only once the ticket is solved, and only of the customers it was for.
+    may_rate = is_ratable(ticket) and can_rate(actor, ticket)
+    rating = queries.current_rating(ticket) if may_rate else None
     return render(request, "portal/ticket.html", {
         "ticket": ticket,
         "status_label": CUSTOMER_STATUS.get(Status(ticket.status), ticket.status),
@@ -356,6 +366,9 @@ def _ticket_page(request: HttpRequest, ticket: Ticket, *, reply_form: forms.Repl
         "reply_form": reply_form or forms.ReplyForm(),
         "may_reply": ticket.status != Status.CLOSED,
         "may_close": closable,
+        "may_rate": may_rate,
+        "rating": rating,
+        "rating_form": rating_form or (_rating_form(rating) if may_rate else None),
         "error": error,
         "shares": queries.shares_organisation(actor),
     }, status=status)
@@ -408,3 +421,62 @@ def attachment(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
     except NotFound:
         raise Http404 from None
     return attachment_response(request, found)
+
+
+@customer_required
+@require_POST
+def ticket_rate(request: HttpRequest, number: int) -> HttpResponse:
+    actor = _actor(request)
+    ticket = _ticket_or_404(actor, number)
+    form = forms.RatingForm(request.POST)
+    if not form.is_valid():
+        return _ticket_page(request, ticket, rating_form=form, status=422)
+    try:
+        actions.rate(actor, ticket, form.cleaned_data["score"], form.cleaned_data["comment"])
+    except TesseraError as error:
+        return _ticket_page(request, ticket, rating_form=form, status=error.status, error=error.message)
+    messages.success(request, _("Thank you for rating our help."))
+    return redirect(reverse("portal:ticket", args=[number]) + "#rating")
+
+
+# -- rating from the resolution email, without signing in ----------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def rate_link(request: HttpRequest, number: int, token: str) -> HttpResponse:
+    """The page a rating link in an email lands on: GET shows the form, only POST rates.
+
+    The signed token is the credential, whoever is signed in; a signed-in agent is refused,
+    so that opening a customer's link from the desk never rates on the customer's behalf.
+    """
+    user = request.user
+    if user.is_authenticated and isinstance(user, User) and user.is_agent:
+        return render(request, "portal/rate_link.html", {"refused": True}, status=403)
+    try:
+        link = rating_links.open_link(token, number)
+    except rating_links.LinkExpired as expired:
+        return render(request, "portal/rate_link.html", {"expired": expired.message}, status=expired.status)
+    except NotFound:
+        raise Http404 from None
+    ticket = link.ticket
+    rating = queries.current_rating(ticket)
+    form = forms.RatingForm(request.POST) if request.method == "POST" else _rating_form(
+        rating, forms.initial_score(request.GET.get("score"))
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.rate(link.actor, ticket, form.cleaned_data["score"], form.cleaned_data["comment"])
+            except TesseraError as error:
+                form.add_error(None, error.message)
+                status = error.status
+            else:
+                messages.success(request, _("Thank you for rating our help."))
+                return redirect(request.path)
+        else:
+            status = 422
+    return render(request, "portal/rate_link.html", {
+        "ticket": ticket, "rating": rating, "form": form, "may_rate": is_ratable(ticket),
+    }, status=status)

@@ -43,6 +43,7 @@ from tessera.rules.actions import (
     Webhook,
     describe,
 )
+from tessera.rules.active import active_rules
 from tessera.rules.conditions import Context, as_datetime
 from tessera.rules.models import (
     AutoMailCount,
@@ -214,6 +215,15 @@ def _change(event: TicketEvent, ticket: Ticket) -> tuple[str, Any, Any] | None:
     return None
 
 
+def _rating_extra(entry: TicketEvent) -> dict[str, Any]:
+    """``event.rating`` is the score just given; before/after let "changed" conditions see an
+    earlier score (None on a first rating)."""
+    after = entry.after if isinstance(entry.after, dict) else {}
+    before = entry.before if isinstance(entry.before, dict) else {}
+    score = after.get("score")
+    return {"rating": score, "field": "rating", "before": before.get("score"), "after": score}
+
+
 def _cycles(batch: Sequence[TicketEvent], ticket: Ticket) -> list[_Cycle]:
     changes: dict[str, dict[str, Any]] = {}
     for entry in batch:
@@ -243,23 +253,13 @@ def _cycles(batch: Sequence[TicketEvent], ticket: Ticket) -> list[_Cycle]:
             # ``event.field`` names the target (first_response, resolution...) for conditions.
             details = entry.after if isinstance(entry.after, dict) else {}
             name, extra = entry.field, {"field": details.get("metric", ""), "after": details.get("summary", "")}
+        elif entry.kind == EventKind.RATED:
+            name, extra = Event.RATING_RECEIVED, _rating_extra(entry)
         if name is None or name in seen:
             continue
         seen.add(name)
         cycles.append(_Cycle(name, changes, message, extra))
     return cycles
-
-
-def active_rules(kind: str) -> list[tuple[Rule, schema.Rule]]:
-    out: list[tuple[Rule, schema.Rule]] = []
-    for row in Rule.objects.filter(kind=kind, is_active=True).order_by("position", "id"):
-        try:
-            out.append((row, row.parsed()))
-        except schema.RuleValidationError as exc:
-            # Stored documents are validated on save; one that no longer reads (a schema
-            # change) is skipped rather than stopping every other rule.
-            log.error("rule %s (%s) does not validate: %s", row.pk, row.name, exc)
-    return out
 
 
 def run_triggers_for_events(events: Iterable[TicketEvent]) -> list[RuleRun]:

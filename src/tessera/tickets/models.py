@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -237,6 +238,7 @@ class EventKind(models.TextChoices):
     DELIVERY = "delivery", _("Delivery")
     RULE = "rule", _("Rule ran")
     SLA = "sla", _("SLA")
+    RATED = "rated", _("Rated")
 
 
 class TicketEvent(models.Model):
@@ -288,3 +290,36 @@ class TicketLink(models.Model):
             models.UniqueConstraint(fields=["source", "target", "kind"], name="link_unique"),
             models.CheckConstraint(condition=~models.Q(source=models.F("target")), name="link_not_self"),
         ]
+
+
+RATING_MIN = 1
+RATING_MAX = 5
+
+
+class SatisfactionRating(models.Model):
+    """The customer's current verdict on how their ticket was handled (CSAT).
+
+    One row per ticket, overwritten when the customer changes their mind; every rating given
+    is also a ``rated`` timeline entry, so the history is kept there.
+    """
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="rating")
+    score = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(RATING_MIN), MaxValueValidator(RATING_MAX)]
+    )
+    comment = models.TextField(blank=True)
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Where it was given: the portal page, the link in the resolution email, or the API.
+    channel = models.CharField(max_length=16)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=RATING_MIN, score__lte=RATING_MAX), name="rating_score_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.score}/{RATING_MAX}"

@@ -57,3 +57,17 @@ def can_close(actor: Actor, ticket: Ticket) -> bool:
     if actor.is_customer:
         return policy == ClosingPolicy.CUSTOMER_ONLY and can_view(actor, ticket)
     return policy == ClosingPolicy.AGENTS_MAY_CLOSE and can_edit(actor, ticket)
+
+
+def can_rate(actor: Actor, ticket: Ticket) -> bool:
+    """Satisfaction ratings: the customers the ticket was for (its requester and CCs).
+
+    Staff and rules never rate, and an organisation colleague who only sees the ticket
+    through sharing was not the one helped.
+    """
+    contact = actor.contact
+    if not actor.is_customer or contact is None:
+        return False
+    if ticket.requester_id == contact.pk:
+        return True
+    return Ticket.ccs.through.objects.filter(ticket_id=ticket.pk, contact_id=contact.pk).exists()

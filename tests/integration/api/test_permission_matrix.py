@@ -65,6 +65,9 @@ ROWS: list[Row] = [
         (401, 201, 404, 201, 404, 403, 201)),
     Row("POST", "/tickets/{number}/messages", ticket_path("/messages"), lambda w: {"kind": "note", "body": "psst"},
         (401, 403, 404, 201, 404, 201, 201), label="internal note"),
+    # A resolved ticket of contact A's: only she may rate it; staff may see it but not rate.
+    Row("POST", "/tickets/{number}/rating", lambda w: f"/tickets/{w['solved'].number}/rating",
+        lambda w: {"score": 4, "comment": "Dziękuję"}, (401, 200, 404, 403, 404, 403, 403)),
     Row("POST", "/tickets/{number}/merge", ticket_path("/merge"), lambda w: {"into": w["t2"].number},
         (401, 403, 404, 200, 404, 403, 200)),
     Row("POST", "/tickets/{number}/links", ticket_path("/links"),
@@ -124,11 +127,13 @@ def world(desk: dict[str, Any], make_ticket: Callable[..., Any]) -> World:
 
     t = make_ticket(subject="Matrix ticket", tags=["old"])
     t2 = make_ticket(subject="Other ticket")
+    solved = make_ticket(subject="Solved ticket")
+    actions.change_status(Actor.system(), solved, "resolved")
     link = actions.link(Actor.system(), t, t2, "parent_child")
     t.refresh_from_db()
     spare_token, _ = create_api_token(desk["customer_a"], "spare", "read")
     identity = ContactIdentity.objects.create(contact=desk["contact_a"], kind="phone", value="+84912345678")
-    return {**desk, "t": t, "t2": t2, "link": link, "spare_token": spare_token, "identity": identity}
+    return {**desk, "t": t, "t2": t2, "solved": solved, "link": link, "spare_token": spare_token, "identity": identity}
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 
+from tessera.accounts.actor import Actor
 from tessera.accounts.models import ClosingPolicy
 from tessera.portal import services
+from tessera.tickets import actions, rating_links
 from tessera.tickets.models import Ticket, TicketEvent
+from tessera.tickets.states import Status
 from tests.integration.portal.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +42,8 @@ GET_MATRIX: dict[str, dict[str, Any]] = {
     "tickets/new/": row(LOGIN, 200, 200, 200, DESK),
     "tickets/<int:number>/": row(LOGIN, 200, 404, 404, DESK),
     "attachments/<int:attachment_id>": row(LOGIN, 200, 404, 404, DESK),
+    # The signed link is the credential, whoever is signed in; agents are refused outright.
+    "rate/<int:number>/<str:token>/": row(200, 200, 200, 200, 403),
     "login/": row(200, HOME, HOME, HOME, DESK),
     "login/code/": row(200, HOME, HOME, HOME, DESK),
     "login/code/verify/": row("→/portal/login/code/", HOME, HOME, HOME, DESK),
@@ -56,6 +61,9 @@ TICKET_PAGE = "→/portal/tickets/"
 POST_MATRIX: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
     "tickets/<int:number>/reply": ({"body": "Dziękuję, czekam."}, row(LOGIN, TICKET_PAGE, 404, 404, DESK)),
     "tickets/<int:number>/close": ({}, row(LOGIN, TICKET_PAGE, 404, 404, DESK)),
+    "tickets/<int:number>/rate": ({"score": "4"}, row(LOGIN, TICKET_PAGE, 404, 404, DESK)),
+    "rate/<int:number>/<str:token>/": ({"score": "4"}, row("→/portal/rate/", "→/portal/rate/", "→/portal/rate/",
+                                                           "→/portal/rate/", 403)),
     "tickets/new/": ({"subject": "Nowe zgłoszenie", "description": "Opis", "type": "question", "department": "{d}"},
                      row(LOGIN, TICKET_PAGE, TICKET_PAGE, TICKET_PAGE, DESK)),
     "logout/": ({}, everyone(LOGIN)),
@@ -79,6 +87,7 @@ def _path(template: str, desk: dict[str, Any], scene: dict[str, Any]) -> str:
         .replace("<int:attachment_id>", str(scene["attachment"].pk))
         .replace("<uidb64>", "MQ")
         .replace("<token>", "set-password")
+        .replace("<str:token>", rating_links.issue(scene["ticket"], desk["contact_a"]))
     )
     return "/portal/" + path
 
@@ -113,6 +122,9 @@ def test_post_matrix(desk: dict[str, Any], scene: dict[str, Any], route: str, wh
     token = services.issue_form_token(issued_at=time.time() - 60)
     filled = {k: v.format(d=support.pk, token=token) for k, v in data.items()}
     ticket = scene["ticket"]
+    if "rate" in route:
+        # Only a solved ticket asks for a rating.
+        actions.change_status(Actor.of(desk["agent"]), ticket, Status.RESOLVED)
     events_before = TicketEvent.objects.filter(ticket=ticket).count()
     tickets_before = Ticket.objects.count()
 
@@ -120,7 +132,9 @@ def test_post_matrix(desk: dict[str, Any], scene: dict[str, Any], route: str, wh
 
     _check(response, expected[who])
     changed = TicketEvent.objects.filter(ticket=ticket).count() > events_before
-    allowed_on_ticket = route.startswith("tickets/<int:number>") and who == "customer_a"
+    allowed_on_ticket = (route.startswith("tickets/<int:number>") and who == "customer_a") or (
+        route.startswith("rate/") and who != "agent"
+    )
     assert changed == allowed_on_ticket
     created = Ticket.objects.count() - tickets_before
     assert created == (1 if route == "form/submit" or (route == "tickets/new/" and who in CUSTOMERS) else 0)

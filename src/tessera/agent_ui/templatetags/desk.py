@@ -8,6 +8,7 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -65,6 +66,27 @@ def _label(choices: type[Channel] | type[LinkKind], value: Any) -> str:
     return _value(value)
 
 
+# Long enough to read the gist on the timeline; the whole comment is in the side panel.
+# Characters, not words: Thai does not put spaces between words.
+RATING_COMMENT_CHARS = 200
+
+
+def _rating_summary(event: TicketEvent) -> str:
+    after = event.after if isinstance(event.after, dict) else {}
+    before = event.before if isinstance(event.before, dict) else {}
+    values = {"score": after.get("score", "—"), "before": before.get("score", "—")}
+    if before:
+        line = _("changed the rating from %(before)s to %(score)s out of 5") % values
+    else:
+        line = _("rated %(score)s out of 5") % values
+    comment = str(after.get("comment") or "")
+    if not comment:
+        return line
+    return _("%(rating)s, commenting “%(comment)s”") % {
+        "rating": line, "comment": Truncator(comment).chars(RATING_COMMENT_CHARS),
+    }
+
+
 @register.filter
 def event_summary(event: TicketEvent) -> str:
     """One line a person can read; autoescaped by the template like any other text.
@@ -103,6 +125,8 @@ def event_summary(event: TicketEvent) -> str:
         return _("received the conversation of #%(number)s") % {"number": (event.after or {}).get("from", "—")}
     if kind == EventKind.SPLIT:
         return _("split a message off into #%(number)s") % {"number": (event.after or {}).get("ticket", "—")}
+    if kind == EventKind.RATED:
+        return _rating_summary(event)
     label = str(EventKind(kind).label) if kind in EventKind.values else kind
     if event.after in (None, "", {}, []):
         return label

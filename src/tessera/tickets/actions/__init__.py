@@ -9,6 +9,7 @@ from tessera.tickets.actions.conversation import (
 )
 from tessera.tickets.actions.create import create_ticket
 from tessera.tickets.actions.fields import assign, change_fields, change_status, tag, untag
+from tessera.tickets.actions.rating import rate
 from tessera.tickets.actions.structure import link, merge, unlink
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "link",
     "merge",
     "merge_contacts",
+    "rate",
     "split_message",
     "tag",
     "unlink",
