@@ -17,6 +17,13 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _uncached_list_counts(settings: Any) -> None:
+    # The list page's per-department counts are cached in production; a test that changes a
+    # ticket and reloads the page within a second must see the new count.
+    settings.TESSERA = {**settings.TESSERA, "LIST_COUNTS_SECONDS": 0}
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data`` beside the checkout; absent in a user's own clone."""

@@ -55,6 +55,7 @@ class Env:
     site_url: str
     reply_domain: str
     db_pool_size: int = 10
+    list_counts_seconds: int = 10
     mailgun_signing_key: str = ""
     inbound_webhook_secret: str = ""
     csrf_trusted_origins: list[str] = field(default_factory=list)
@@ -134,5 +135,8 @@ def read_env(environ: os._Environ[str] | dict[str, str] | None = None) -> Env:
         mailgun_signing_key=env.get("TESSERA_MAILGUN_SIGNING_KEY", ""),
         inbound_webhook_secret=env.get("TESSERA_INBOUND_WEBHOOK_SECRET", ""),
         db_pool_size=_int("TESSERA_DB_POOL_SIZE", env.get("TESSERA_DB_POOL_SIZE", "10"), minimum=1),
+        list_counts_seconds=_int(
+            "TESSERA_LIST_COUNTS_SECONDS", env.get("TESSERA_LIST_COUNTS_SECONDS", "10")
+        ),
         csrf_trusted_origins=[site_url],
     )

@@ -209,6 +209,7 @@ TESSERA = {
     "MAX_INBOUND_EMAIL_BYTES": ENV.max_inbound_email_bytes,
     "SITE_URL": ENV.site_url,
     "REPLY_DOMAIN": ENV.reply_domain,
+    "LIST_COUNTS_SECONDS": ENV.list_counts_seconds,
 }
 
 LOGGING = {

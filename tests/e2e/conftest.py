@@ -46,6 +46,8 @@ def asgi_server(transactional_db: Any) -> Iterator[str]:
         **os.environ,
         "DATABASE_URL": database_url(),
         "TESSERA_SITE_URL": f"http://127.0.0.1:{port}",
+        # Tests change tickets and look at the list within seconds: no cached counts.
+        "TESSERA_LIST_COUNTS_SECONDS": "0",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     # The product's own command: uvicorn serving pages, API and websockets, with the task
