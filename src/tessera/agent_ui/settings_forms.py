@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from datetime import time as dt_time
+from typing import Any
+
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tessera.accounts.models import ClosingPolicy, Department, Role
+from tessera.accounts.models import Availability, ClosingPolicy, Department, Role
 from tessera.tickets.models import FieldType
 
 STAFF_ROLE_CHOICES = [(r.value, r.label) for r in (Role.ADMIN, Role.AGENT, Role.LIGHT_AGENT)]
@@ -44,3 +49,33 @@ class CustomFieldForm(forms.Form):
     required = forms.BooleanField(required=False, label=_("Required"))
     visible_to_customers = forms.BooleanField(required=False, label=_("Visible to customers"))
     is_active = forms.BooleanField(required=False, initial=True, label=_("Active"))
+
+
+class AvailabilityForm(forms.Form):
+    """The desk header's status control: an agent says whether tickets may come their way."""
+
+    availability = forms.ChoiceField(choices=Availability.choices, label=_("Availability"))
+    until = forms.TimeField(
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        label=_("until"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("availability") == Availability.BREAK and data.get("until") is None:
+            self.add_error("until", _("Say when your break ends."))
+        return data
+
+    def away_until(self, now: datetime) -> datetime | None:
+        """The next time the clock in the agent's zone shows ``until``: today, or tomorrow
+        when that time has passed (a break from 23:50 to 00:10)."""
+        until: dt_time | None = self.cleaned_data.get("until")
+        if until is None or self.cleaned_data["availability"] not in {Availability.AWAY, Availability.BREAK}:
+            return None
+        zone = timezone.get_current_timezone()
+        local_now = now.astimezone(zone)
+        moment = datetime.combine(local_now.date(), until, tzinfo=zone)
+        if moment <= local_now:
+            moment = datetime.combine(local_now.date() + timedelta(days=1), until, tzinfo=zone)
+        return moment

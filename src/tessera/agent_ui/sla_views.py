@@ -1,19 +1,23 @@
-"""Admin pages for SLA policies (with their business calendars) and automatic distribution."""
+"""Admin pages for SLA policies (with their business calendars) and automatic distribution.
+
+A policy's calendar is edited with the same form as agents' working hours (``CalendarForm``).
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from tessera.accounts.models import Department
+from tessera.accounts.models import Department, Role, User
+from tessera.agent_ui.calendar_forms import CalendarForm
 from tessera.core.errors import TesseraError
 from tessera.routing.models import Distribution, StrategyChoice
 from tessera.sla.models import SlaPolicy, default_calendar
@@ -43,19 +47,6 @@ class PolicyForm(forms.Form):
         initial=[Status.PENDING],
         label=gettext_lazy("Clock stops while"),
     )
-    calendar = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
-        label=gettext_lazy("Business calendar (JSON: timezone, weekly_hours, holidays country, closed_dates…)"),
-    )
-
-    def clean_calendar(self) -> dict[str, Any]:
-        try:
-            value = json.loads(self.cleaned_data["calendar"])
-        except json.JSONDecodeError as error:
-            raise forms.ValidationError(_("Not valid JSON: %(error)s") % {"error": error}) from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError(_("The calendar must be a JSON object."))
-        return value
 
     def conditions(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -79,7 +70,7 @@ class DistributionForm(forms.Form):
 
 def _initial(policy: SlaPolicy | None) -> dict[str, Any]:
     if policy is None:
-        return {"calendar": json.dumps(default_calendar(), indent=2, ensure_ascii=False)}
+        return {}
     cond = policy.conditions or {}
     return {
         "name": policy.name, "position": policy.position, "is_active": policy.is_active,
@@ -88,13 +79,20 @@ def _initial(policy: SlaPolicy | None) -> dict[str, Any]:
         "first_response_minutes": policy.first_response_minutes, "next_response_minutes": policy.next_response_minutes,
         "resolution_minutes": policy.resolution_minutes, "periodic_update_minutes": policy.periodic_update_minutes,
         "warn_before_minutes": policy.warn_before_minutes, "pause_statuses": policy.pause_statuses,
-        "calendar": json.dumps(policy.calendar, indent=2, ensure_ascii=False),
     }
 
 
-def _page(request: HttpRequest, *, form: PolicyForm | None = None, editing: SlaPolicy | None = None,
-          error: str | None = None, status: int = 200) -> HttpResponse:
-    departments = list(Department.objects.order_by("name"))
+def _calendar_form(policy: SlaPolicy | None, data: QueryDict | None = None) -> CalendarForm:
+    return CalendarForm(data, calendar=policy.calendar if policy is not None else default_calendar())
+
+
+def _page(request: HttpRequest, *, form: PolicyForm | None = None, calendar_form: CalendarForm | None = None,
+          editing: SlaPolicy | None = None, error: str | None = None, status: int = 200) -> HttpResponse:
+    # Who each department can hand tickets to, with their availability as routing sees it.
+    team = User.objects.filter(role__in=[Role.ADMIN, Role.AGENT], is_active=True).order_by("username")
+    departments = list(
+        Department.objects.order_by("name").prefetch_related(Prefetch("members", queryset=team, to_attr="team"))
+    )
     distributions = {d.department_id: d for d in Distribution.objects.all()}
     rows = [
         (d, DistributionForm(prefix=f"dist{d.pk}", initial={
@@ -107,6 +105,7 @@ def _page(request: HttpRequest, *, form: PolicyForm | None = None, editing: SlaP
     return render(request, "agent_ui/sla.html", {
         "policies": SlaPolicy.objects.order_by("position", "id"),
         "form": form or PolicyForm(initial=_initial(editing)),
+        "calendar_form": calendar_form or _calendar_form(editing),
         "editing": editing,
         "error": error,
         "distribution_rows": rows,
@@ -121,8 +120,11 @@ def sla_index(request: HttpRequest, policy_id: int | None = None) -> HttpRespons
     if request.method != "POST":
         return _page(request, editing=policy)
     form = PolicyForm(request.POST)
-    if not form.is_valid():
-        return _page(request, form=form, editing=policy, status=422)
+    calendar_form = _calendar_form(policy, request.POST)
+    # Both forms validated, so every fault on the page is reported at once.
+    if not all([form.is_valid(), calendar_form.is_valid()]):
+        return _page(request, form=form, calendar_form=calendar_form, editing=policy, status=422)
+    assert calendar_form.calendar is not None
     data = form.cleaned_data
     target = policy or SlaPolicy()
     target.name = data["name"]
@@ -132,11 +134,11 @@ def sla_index(request: HttpRequest, policy_id: int | None = None) -> HttpRespons
     for key in ("first_response_minutes", "next_response_minutes", "resolution_minutes", "periodic_update_minutes", "warn_before_minutes"):
         setattr(target, key, data[key])
     target.pause_statuses = list(data["pause_statuses"])
-    target.calendar = data["calendar"]
+    target.calendar = calendar_form.calendar
     try:
         save_policy(target)
     except TesseraError as error:
-        return _page(request, form=form, editing=policy, error=error.message, status=422)
+        return _page(request, form=form, calendar_form=calendar_form, editing=policy, error=error.message, status=422)
     messages.success(request, _("SLA policy saved; open tickets are being recalculated."))
     return redirect("desk:sla")
 

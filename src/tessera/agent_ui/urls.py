@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tessera.agent_ui import contact_views, settings_views, sla_views, views
+from tessera.agent_ui import agent_views, contact_views, settings_views, sla_views, views
 
 app_name = "desk"
 
@@ -37,4 +37,6 @@ urlpatterns = [
     path("settings/sla/<int:policy_id>/delete", sla_views.sla_delete, name="sla_delete"),
     path("settings/distribution/<int:department_id>", sla_views.distribution_save, name="distribution"),
     path("settings/mail/<int:raw_id>/replay", settings_views.mail_replay, name="mail_replay"),
+    path("me/availability", agent_views.post_availability, name="availability"),
+    path("agents/<int:agent_id>/hours", agent_views.agent_hours, name="agent_hours"),
 ]

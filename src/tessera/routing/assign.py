@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count
@@ -20,9 +21,18 @@ from django.db.models import Count
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import Availability, Membership, Role, User
 from tessera.core import time
+from tessera.core.effects import enqueue
 from tessera.core.errors import ValidationFailed
 from tessera.routing.models import AgentRouting, Distribution
-from tessera.routing.strategies import AgentSnapshot, Decision, Strategy, TicketNeeds, choose
+from tessera.routing.strategies import (
+    AgentSnapshot,
+    Decision,
+    Strategy,
+    TicketNeeds,
+    choose,
+    effective_availability,
+)
+from tessera.routing.strategies import Availability as RoutingAvailability
 from tessera.sla.calendar import BusinessCalendar, CalendarError
 from tessera.tickets import actions as ticket_actions
 from tessera.tickets.models import EventKind, Ticket, TicketEvent
@@ -160,16 +170,31 @@ def assign_new_tickets(events: Iterable[TicketEvent]) -> list[User]:
     return assigned
 
 
-def set_availability(user: User, availability: str, *, away_until: datetime | None = None) -> User:
-    """Change an agent's availability; going offline returns their tickets to the queue in
-    departments that ask for it (and hands them out again where auto-assign is on)."""
+def set_availability(
+    user: User, availability: str, *, away_until: datetime | None = None, now: datetime | None = None
+) -> User:
+    """Change an agent's availability (the one path for it: the desk header, the API, tests).
+
+    Only away and break carry a return time. Going offline returns the agent's tickets to the
+    queue in departments that ask for it (and hands them out again where auto-assign is on);
+    coming back hands queued tickets out at once instead of at the next periodic run.
+    """
     if availability not in Availability.values:
         raise ValidationFailed(f"Unknown availability {availability!r}", field="availability")
+    if availability in {Availability.ONLINE, Availability.OFFLINE}:
+        away_until = None
+    now = now or time.now()
+    before = effective_availability(user.availability, user.away_until, now)
+    after = effective_availability(availability, away_until, now)
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(availability=availability, away_until=away_until)
         user.availability, user.away_until = availability, away_until
         if availability == Availability.OFFLINE:
             requeue_agent_tickets(user)
+        if after is RoutingAvailability.ONLINE and before is not RoutingAvailability.ONLINE:
+            from tessera.routing.tasks import assign_queued_tickets
+
+            enqueue(assign_queued_tickets)
     return user
 
 
@@ -191,3 +216,14 @@ def requeue_agent_tickets(user: User) -> int:
             if auto:
                 auto_assign(ticket.pk)
     return moved
+
+
+def set_working_hours(user: User, calendar: Mapping[str, Any]) -> AgentRouting:
+    """Store the hours during which an agent is handed tickets; ``{}`` means always.
+
+    The calendar is validated (CalendarError lists every fault) and stored in the canonical
+    form ``BusinessCalendar.to_dict`` gives, so what is read back is what was saved.
+    """
+    document: dict[str, Any] = BusinessCalendar.from_dict(calendar).to_dict() if calendar else {}
+    routing, _created = AgentRouting.objects.update_or_create(user=user, defaults={"working_hours": document})
+    return routing

@@ -84,12 +84,20 @@ def _skill_levels(skills: Mapping[str, int]) -> dict[str, int]:
     return {name.casefold().strip(): level for name, level in skills.items()}
 
 
+def effective_availability(availability: str, away_until: datetime | None, now: datetime) -> Availability:
+    """What an agent's stored status means at ``now``: an away or break status whose return
+    time has passed reads as online, everywhere (routing, the desk header, admin pages)."""
+    try:
+        state = Availability(availability)
+    except ValueError:
+        return Availability.OFFLINE
+    if state in {Availability.AWAY, Availability.BREAK} and away_until is not None and away_until <= now:
+        return Availability.ONLINE
+    return state
+
+
 def is_available(agent: AgentSnapshot, now: datetime) -> bool:
-    if agent.availability == Availability.ONLINE:
-        return True
-    if agent.availability in {Availability.AWAY, Availability.BREAK}:
-        return agent.away_until is not None and agent.away_until <= now
-    return False
+    return effective_availability(agent.availability, agent.away_until, now) is Availability.ONLINE
 
 
 def skip_reason(agent: AgentSnapshot, needs: TicketNeeds, now: datetime, *, check_skills: bool) -> Skip | None:

@@ -49,6 +49,7 @@ __all__ = [
 FORMAT_VERSION: Final = 1
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY: Final = 24 * 60
+MAX_LABEL: Final = 200
 # A calendar that stays shut this long after a start is misconfigured (or closed for good);
 # refusing beats looping through the year 9999.
 MAX_IDLE_DAYS: Final = 3700
@@ -347,8 +348,9 @@ class BusinessCalendar:
     3. otherwise ``weekly_hours[weekday]`` (Monday first).
 
     ``closed_ranges`` (absolute datetime ranges, e.g. an office move on a Thursday afternoon)
-    are then cut out. Construction validates and normalises; invalid input raises
-    :class:`CalendarError` listing every problem.
+    are then cut out. Closed dates and ranges may carry a label ("Year-end closure") for the
+    people reading the calendar; labels never change the arithmetic. Construction validates
+    and normalises; invalid input raises :class:`CalendarError` listing every problem.
     """
 
     timezone: str = "UTC"
@@ -359,6 +361,8 @@ class BusinessCalendar:
     closed_dates: frozenset[date] = frozenset()
     closed_ranges: tuple[Span, ...] = ()
     open_dates: tuple[tuple[date, tuple[Hours, ...]], ...] = ()
+    closed_date_labels: tuple[tuple[date, str], ...] = ()
+    closed_range_labels: tuple[tuple[Span, str], ...] = ()
 
     _zone: ZoneInfo = field(init=False, repr=False, compare=False)
     _open_map: dict[date, tuple[Hours, ...]] = field(init=False, repr=False, compare=False)
@@ -416,6 +420,8 @@ class BusinessCalendar:
         for d in sorted(set(opens) & self.closed_dates):
             problems.append(Problem("closed_dates", f"{d.isoformat()} is also an extra open day"))
 
+        date_labels, range_labels = self._check_labels(ranges, problems)
+
         if problems:
             raise CalendarError(problems)
         assert zone is not None
@@ -428,12 +434,42 @@ class BusinessCalendar:
         put(self, "closed_dates", frozenset(self.closed_dates))
         put(self, "closed_ranges", tuple(sorted(ranges)))
         put(self, "open_dates", tuple(sorted(opens.items())))
+        put(self, "closed_date_labels", tuple(sorted(date_labels.items())))
+        put(self, "closed_range_labels", tuple(sorted(range_labels.items())))
         put(self, "_zone", zone)
         put(self, "_open_map", opens)
         put(self, "_special", tuple(sorted(set(opens) | self.closed_dates)))
         put(self, "_blocked", _Blocked(ranges))
         put(self, "_week_total", timedelta(seconds=sum(h.seconds for d in week for h in d)))
         put(self, "_day_cache", {})
+
+    def _check_labels(
+        self, ranges: Sequence[Span], problems: list[Problem]
+    ) -> tuple[dict[date, str], dict[Span, str]]:
+        """Labels of closures that exist, stripped; the first label of a closure wins."""
+
+        def text(label: object, path: str) -> str:
+            if not isinstance(label, str) or len(label) > MAX_LABEL:
+                problems.append(Problem(path, f"a label is text of at most {MAX_LABEL} characters"))
+                return ""
+            return label.strip()
+
+        dates: dict[date, str] = {}
+        for d, label in self.closed_date_labels:
+            cleaned = text(label, "closed_dates")
+            if cleaned and d in self.closed_dates:
+                dates.setdefault(d, cleaned)
+        known = set(ranges)
+        spans: dict[Span, str] = {}
+        for (s, e), label in self.closed_range_labels:
+            cleaned = text(label, "closed_ranges")
+            try:
+                span = (_as_utc(s, "start"), _as_utc(e, "end"))
+            except (TypeError, ValueError):
+                continue
+            if cleaned and span in known:
+                spans.setdefault(span, cleaned)
+        return dates, spans
 
     def _check_holidays(
         self, problems: list[Problem]
@@ -549,16 +585,28 @@ class BusinessCalendar:
                     problems.append(Problem("holidays.country", "a country code is required"))
 
         closed_dates: set[date] = set()
+        date_labels: list[tuple[date, str]] = []
         raw_dates = data.get("closed_dates", [])
         if not isinstance(raw_dates, list):
             problems.append(Problem("closed_dates", "expected a list of 'YYYY-MM-DD' dates"))
             raw_dates = []
         for i, raw in enumerate(raw_dates):
-            d = _parse_date(raw, f"closed_dates[{i}]", problems)
+            path = f"closed_dates[{i}]"
+            label = None
+            if isinstance(raw, Mapping):
+                # A labelled date: {"date": "2026-12-24", "label": "Wigilia"}.
+                for key in sorted(set(raw) - {"date", "label"}, key=str):
+                    problems.append(Problem(f"{path}.{key}", "unknown field"))
+                label = _opt_str(raw.get("label"), f"{path}.label", problems)
+                raw, path = raw.get("date"), f"{path}.date"
+            d = _parse_date(raw, path, problems)
             if d is not None:
                 closed_dates.add(d)
+                if label:
+                    date_labels.append((d, label))
 
         ranges: list[Span] = []
+        range_labels: list[tuple[Span, str]] = []
         raw_ranges = data.get("closed_ranges", [])
         if not isinstance(raw_ranges, list):
             problems.append(Problem("closed_ranges", "expected a list of {start, end} objects"))
@@ -568,13 +616,18 @@ class BusinessCalendar:
             if not isinstance(raw, Mapping):
                 problems.append(Problem(path, 'expected {"start": ..., "end": ...}'))
                 continue
+            for key in sorted(set(raw) - {"start", "end", "label"}, key=str):
+                problems.append(Problem(f"{path}.{key}", "unknown field"))
             s = _parse_datetime(raw.get("start"), f"{path}.start", zone, problems)
             e = _parse_datetime(raw.get("end"), f"{path}.end", zone, problems)
+            label = _opt_str(raw.get("label"), f"{path}.label", problems)
             if s is not None and e is not None:
                 if s >= e:
                     problems.append(Problem(path, "start is not before end"))
                 else:
                     ranges.append((s, e))
+                    if label:
+                        range_labels.append(((s, e), label))
 
         opens: list[tuple[date, tuple[Hours, ...]]] = []
         raw_opens = data.get("open_dates", [])
@@ -604,6 +657,8 @@ class BusinessCalendar:
                 closed_dates=frozenset(closed_dates),
                 closed_ranges=tuple(ranges),
                 open_dates=tuple(opens),
+                closed_date_labels=tuple(date_labels),
+                closed_range_labels=tuple(range_labels),
             )
         except CalendarError as exc:
             problems.extend(p for p in exc.problems if p not in problems)
@@ -620,6 +675,8 @@ class BusinessCalendar:
                 "subdivision": self.holiday_subdivision,
                 "categories": list(self.holiday_categories),
             }
+        date_labels = dict(self.closed_date_labels)
+        range_labels = dict(self.closed_range_labels)
         return {
             "version": FORMAT_VERSION,
             "timezone": self.timezone,
@@ -628,11 +685,15 @@ class BusinessCalendar:
                 for name, day in zip(WEEKDAYS, self.weekly_hours, strict=True)
             },
             "holidays": holiday,
-            "closed_dates": [d.isoformat() for d in sorted(self.closed_dates)],
+            "closed_dates": [
+                {"date": d.isoformat(), "label": date_labels[d]} if d in date_labels else d.isoformat()
+                for d in sorted(self.closed_dates)
+            ],
             "closed_ranges": [
                 {
                     "start": s.astimezone(self._zone).isoformat(),
                     "end": e.astimezone(self._zone).isoformat(),
+                    **({"label": range_labels[(s, e)]} if (s, e) in range_labels else {}),
                 }
                 for s, e in self.closed_ranges
             ],

@@ -70,6 +70,8 @@ def test_every_desk_route_is_in_a_matrix() -> None:
     # Links, untag and split: test_structure.py.
     settings_routes |= {"tickets/<int:number>/link", "tickets/<int:number>/links/<int:link_id>/delete",
                         "tickets/<int:number>/untag", "tickets/<int:number>/split/<int:message_id>"}
+    # Availability and working hours: test_availability.py.
+    settings_routes |= {"me/availability", "agents/<int:agent_id>/hours"}
     covered = settings_routes | {"", "tickets/<int:number>/", "attachments/<int:attachment_id>", "tickets/<int:number>/reply",
                "tickets/<int:number>/fields", "tickets/<int:number>/merge", "tickets/<int:number>/assign-me"}
     assert {str(p.pattern) for p in urlpatterns} == covered
