@@ -12,6 +12,8 @@ from tessera.accounts.queries import agent_list, department_list
 from tessera.api.v1.auth import actor_of
 from tessera.api.v1.errors import responses
 from tessera.api.v1.schemas import MAX_ID, Id
+from tessera.core import time
+from tessera.routing.strategies import effective_availability
 from tessera.tickets.queries import all_tags
 
 router = Router()
@@ -70,7 +72,8 @@ def agent_out(u: User) -> AgentOut:
         name=u.label,
         email=u.email,
         role=u.role,
-        availability=u.availability,
+        # What routing acts on: a break whose end has passed counts as online.
+        availability=effective_availability(u.availability, u.away_until, time.now()),
         is_active=u.is_active,
         departments=sorted(m.department_id for m in u.memberships.all()),
     )
