@@ -1285,6 +1285,15 @@ class StockTexts:
     phone_note: str  # an agent's note after taking a call
 
 
+# What customers write with a rating: (with a top score, with a low one).
+RATING_COMMENTS: Mapping[Language, tuple[str, str]] = {
+    "en": ("Quick and friendly help, thank you!", "It took three days and two reminders to get an answer."),
+    "vi": ("Hỗ trợ nhanh và rất nhiệt tình, cảm ơn các bạn!", "Phải chờ ba ngày và nhắc hai lần mới có người trả lời."),
+    "th": ("ช่วยเหลือรวดเร็วและเป็นกันเองมาก ขอบคุณค่ะ", "ต้องรอถึงสามวันและทวงสองครั้งกว่าจะได้คำตอบ"),
+    "pl": ("Szybka i bardzo uprzejma pomoc, dziękuję!", "Na odpowiedź czekałem trzy dni i musiałem dwa razy przypominać."),
+}
+
+
 STOCK: Mapping[Language, StockTexts] = {
     "en": StockTexts(
         ask=(

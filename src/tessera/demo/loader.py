@@ -468,6 +468,9 @@ class _TicketLoader:
     def __init__(self, desk: Desk, rng: random.Random, now: datetime) -> None:
         self.desk = desk
         self.rng = rng
+        # Ratings draw from their own generator, so adding them left every other demo
+        # ticket exactly as it was.
+        self.rating_rng = random.Random(rng.random())
         self.now = now
         self.made: list[Made] = []
 
@@ -709,6 +712,9 @@ class _TicketLoader:
             if len(follow) % 2 == 0:  # the script ends with the customer, or has no answer at all
                 delay = respond if not follow else minutes(15, 240)
                 steps.append(Step(delay, reply(stock.resolve, Status.RESOLVED), "reply"))
+            rating = self._rating(plan)
+            if rating is not None:
+                steps.append(rating)
             if plan.status == Status.CLOSED:
                 steps.append(self._closer(plan, agent))
 
@@ -727,6 +733,20 @@ class _TicketLoader:
     def _rule_tag(self, tags: Sequence[str]) -> Callable[[Ticket], object]:
         rule = Actor.system(rule="Auto-tag by keywords")
         return lambda t: actions.tag(rule, t, list(tags))
+
+    def _rating(self, plan: Plan) -> Step | None:
+        """About half of the customers answer the rating request of the resolve email, mostly
+        satisfied; the unhappy ones say why."""
+        rng = self.rating_rng
+        if rng.random() >= 0.45:
+            return None
+        score = rng.choices([5, 4, 3, 2, 1], weights=[55, 25, 8, 7, 5])[0]
+        praise, complaint = content.RATING_COMMENTS[plan.language]
+        comment = complaint if score <= 2 else (praise if score == 5 and rng.random() < 0.4 else "")
+        # The link in the resolve email: the contact rates, whatever channel they wrote from.
+        actor = Actor.customer(plan.person.contact, Channel.EMAIL)
+        delay = timedelta(minutes=rng.uniform(10, 600))
+        return Step(delay, lambda t: actions.rate(actor, t, score, comment))
 
     def _closer(self, plan: Plan, agent: User) -> Step:
         department = self.desk.departments[plan.scenario.department]

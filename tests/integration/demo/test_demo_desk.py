@@ -240,3 +240,16 @@ def test_loading_again_changes_nothing(demo: DemoSummary, db: Any) -> None:
         TicketEvent.objects.count(),
     )
     assert after == before
+
+
+def test_some_solved_tickets_carry_customer_ratings(tickets: list[Ticket]) -> None:
+    from tessera.tickets.models import SatisfactionRating
+
+    ratings = list(SatisfactionRating.objects.select_related("ticket"))
+    solved = [t for t in tickets if t.status in {"resolved", "closed"}]
+    assert 0.2 * len(solved) <= len(ratings) <= 0.7 * len(solved)
+    assert {r.ticket.status for r in ratings} <= {"resolved", "closed"}
+    assert all(1 <= r.score <= 5 for r in ratings)
+    # Unhappy customers say why, in their own language, and the timeline records each rating.
+    assert all(r.comment for r in ratings if r.score <= 2)
+    assert all(r.ticket.events.filter(kind="rated").exists() for r in ratings)
