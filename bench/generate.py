@@ -53,6 +53,8 @@ def configure_django(database_url: str, data_dir: str) -> None:
     os.environ.setdefault("TESSERA_SECRET_KEY", "bench-" + "k" * 40)
     os.environ.setdefault("TESSERA_DEBUG", "false")
     os.environ.setdefault("TESSERA_DATA_DIR", data_dir)
+    # Workloads that run actions in-process must not print every planned mail to stdout.
+    os.environ.setdefault("TESSERA_EMAIL_URL", "locmem:")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tessera.settings")
     import django
 
@@ -167,6 +169,9 @@ class Reference:
     tags: list[int]
     bench_agent_id: int
     contacts_by_language: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)
+    tag_names: dict[int, str] = field(default_factory=dict)
+    # What a ticket's search document says about its requester: name, then addresses.
+    contact_words: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _reference(rng: random.Random) -> Reference:
@@ -200,14 +205,16 @@ def _reference(rng: random.Random) -> Reference:
     for dept_id, _ in departments:
         Membership.objects.get_or_create(user=bench, department_id=dept_id)
     tags = []
+    tag_names = {}
     for name in text.TAGS:
         tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
         tags.append(tag.pk)
-    return Reference(departments, agents, tags, bench.pk)
+        tag_names[tag.pk] = tag.name
+    return Reference(departments, agents, tags, bench.pk, tag_names=tag_names)
 
 
-def _people(writer: Writer, rng: random.Random, n_tickets: int, now: datetime) -> dict[str, list[tuple[int, int | None]]]:
-    """Organisations, contacts and their identities; returns contacts per language."""
+def _people(writer: Writer, rng: random.Random, n_tickets: int, now: datetime, ref: Reference) -> None:
+    """Organisations, contacts and their identities; fills the contacts per language."""
     from tessera.accounts.models import Contact, ContactIdentity, Organisation
 
     n_contacts = max(10, n_tickets // TICKETS_PER_CONTACT)
@@ -235,13 +242,19 @@ def _people(writer: Writer, rng: random.Random, n_tickets: int, now: datetime) -
         org_index = rng.randrange(n_orgs) if rng.random() < 0.7 else None
         language = org_lang[org_index] if org_index is not None else rng.choices(text.LANGUAGES, text.LANGUAGE_WEIGHTS)[0]
         org_id = org0 + org_index if org_index is not None else None
-        contacts.append((cid, text.person_name(rng, language), org_id, language, zones[language], now, now))
+        name = text.person_name(rng, language)
+        contacts.append((cid, name, org_id, language, zones[language], now, now))
         domain = f"org{org_id}.example" if org_id is not None else "mail.example.net"
-        idents.append((ident_id, cid, "email", f"customer{cid}@{domain}", True, now))
+        address = f"customer{cid}@{domain}"
+        idents.append((ident_id, cid, "email", address, True, now))
         ident_id += 1
         if rng.random() < 0.3:
-            idents.append((ident_id, cid, "phone", f"{phone_cc[language]}{cid:09d}", False, now))
+            phone = f"{phone_cc[language]}{cid:09d}"
+            idents.append((ident_id, cid, "phone", phone, False, now))
             ident_id += 1
+            ref.contact_words[cid] = (name, address, phone)
+        else:
+            ref.contact_words[cid] = (name, address)
         by_language[language].append((cid, org_id))
         if len(contacts) >= BATCH:
             writer.write(contact_table, contacts)
@@ -253,7 +266,7 @@ def _people(writer: Writer, rng: random.Random, n_tickets: int, now: datetime) -
     for language in text.LANGUAGES:
         if not by_language[language]:  # tiny N: every language still needs someone to write
             by_language[language].append((contact0, None))
-    return by_language
+    ref.contacts_by_language = by_language
 
 
 class Progress:
@@ -279,7 +292,13 @@ class Progress:
         sys.stderr.flush()
 
 
-def _tickets(writer: Writer, rng: random.Random, n: int, ref: Reference, now: datetime, progress: bool) -> int:
+def _tickets(writer: Writer, rng: random.Random, n: int, ref: Reference, now: datetime,
+             progress: bool) -> tuple[int, float]:
+    """The tickets with their conversations, timelines, tags and search documents; returns the
+    last ticket number written and the seconds spent on search documents."""
+    from tessera.search.index import MAX_NOTE_CHARS, MAX_PUBLIC_CHARS
+    from tessera.search.models import SearchDocument
+    from tessera.search.text import compose
     from tessera.tickets.models import Message, Ticket, TicketEvent
 
     ticket_table = Table(Ticket, [
@@ -297,6 +316,11 @@ def _tickets(writer: Writer, rng: random.Random, n: int, ref: Reference, now: da
         "actor_contact_id", "actor_label", "via_channel", "message_id", "created_at",
     ])
     tag_table = Table(Ticket.tags.through, ["ticket_id", "tag_id"])
+    # The documents tessera.search.index builds, from the same parts in the same order
+    # (subject, requester name and addresses, tag names, then messages oldest first, notes
+    # apart); bench/test_generate.py compares them with the app's own build_documents().
+    search_table = Table(SearchDocument, ["ticket_id", "public_text", "note_text", "indexed_at"])
+    search_seconds = 0.0
 
     from django.db.models import Max
 
@@ -324,6 +348,7 @@ def _tickets(writer: Writer, rng: random.Random, n: int, ref: Reference, now: da
     messages: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
     ticket_tags: list[tuple[Any, ...]] = []
+    documents: list[tuple[Any, ...]] = []
     for i in range(n):
         tid = ticket0 + i
         language = rng.choices(text.LANGUAGES, text.LANGUAGE_WEIGHTS)[0]
@@ -345,6 +370,8 @@ def _tickets(writer: Writer, rng: random.Random, n: int, ref: Reference, now: da
         at = created
         first_response = last_customer = last_agent = None
         ticket_events: list[tuple[Any, ...]] = []
+        public: list[str] = []
+        notes: list[str] = []
         for k in range(n_msgs):
             if k:
                 at = min(at + timedelta(minutes=rng.uniform(10, 2880)), now)
@@ -354,6 +381,7 @@ def _tickets(writer: Writer, rng: random.Random, n: int, ref: Reference, now: da
                 body = rng.choice(customer_bodies[language])
                 external = f"<gen-{tid}-{k}@mail.example.org>" if channel == "email" else ""
                 messages.append((mid, tid, "public", "contact", None, requester, body, body, channel, external, at))
+                public.append(body)
                 ticket_events.append((tid, "message", "", None, None, None, requester, "", channel, mid, at))
                 last_customer = at
             else:
@@ -361,6 +389,7 @@ def _tickets(writer: Writer, rng: random.Random, n: int, ref: Reference, now: da
                 note = rng.random() < 0.1
                 body = rng.choice(agent_bodies[language])
                 messages.append((mid, tid, "note" if note else "public", "agent", agent[0], None, body, body, "agent", "", at))
+                (notes if note else public).append(body)
                 ticket_events.append((tid, "note" if note else "reply", "", None, None, agent[0], None, agent[1], "agent", mid, at))
                 if not note:
                     first_response = first_response or at
@@ -390,22 +419,77 @@ def _tickets(writer: Writer, rng: random.Random, n: int, ref: Reference, now: da
             updated if status == "closed" else None,
             updated, last_customer, last_agent, 1 + n_msgs, created, updated,
         ))
+        tag_words: list[str] = []
         if rng.random() < 0.5:
             for tag in rng.sample(ref.tags, rng.randint(1, 3)):
                 ticket_tags.append((tid, tag))
+                tag_words.append(ref.tag_names[tag])
+        t_search = time.perf_counter()
+        documents.append((
+            tid,
+            compose([subject, *ref.contact_words[requester], *sorted(tag_words), *public], MAX_PUBLIC_CHARS),
+            compose(notes, MAX_NOTE_CHARS),
+            now,
+        ))
+        search_seconds += time.perf_counter() - t_search
         if len(tickets) >= BATCH or i == n - 1:
             # Parents first: the tables' foreign keys are checked per statement on SQLite.
             writer.write(ticket_table, tickets)
             writer.write(message_table, messages)
             writer.write(event_table, events)
             writer.write(tag_table, ticket_tags)
+            t_search = time.perf_counter()
+            writer.write(search_table, documents)
+            search_seconds += time.perf_counter() - t_search
             writer.commit()
-            tickets, messages, events, ticket_tags = [], [], [], []
+            tickets, messages, events, ticket_tags, documents = [], [], [], [], []
             if bar:
                 bar.update(i + 1)
     if bar:
         bar.finish()
-    return number0 + n - 1
+    return number0 + n - 1, search_seconds
+
+
+def _drop_search_indexes() -> list[str]:
+    """Drop the search documents' GIN (trigram) indexes for the load; returns how to rebuild them.
+
+    Building a GIN index once over all rows is faster than growing it row by row under COPY
+    (100k documents: 24 s for the whole search part instead of 32 s). The definitions are read
+    from the catalog, so whatever the migrations define is what comes back.
+    """
+    from django.db import connection
+
+    from tessera.search.models import SearchDocument
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s",
+            [SearchDocument._meta.db_table, "% USING gin %"],
+        )
+        found = cur.fetchall()
+        for name, _ in found:
+            cur.execute(f'DROP INDEX "{name}"')
+    return [definition for _, definition in found]
+
+
+def _settle_search_index(definitions: list[str]) -> float:
+    """The dropped indexes built again over all rows, then what ``tessera reindex_search`` does
+    after a bulk rebuild: vacuum and analyse, so the planner sees the indexes' statistics."""
+    from django.db import connection
+
+    from tessera.search.models import SearchDocument
+
+    t0 = time.perf_counter()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET maintenance_work_mem = '256MB'")
+            for definition in definitions:
+                cur.execute(definition)
+            cur.execute("RESET maintenance_work_mem")
+            cur.execute(f"VACUUM (ANALYZE) {SearchDocument._meta.db_table}")
+    return time.perf_counter() - t0
 
 
 def _fix_sequences(top_number: int) -> None:
@@ -458,11 +542,15 @@ def generate(n: int, *, seed: int = 20261122, progress: bool = True) -> dict[str
         ref = _reference(rng)
     writer = Writer()
     try:
-        ref.contacts_by_language = _people(writer, rng, n, now)
-        top = _tickets(writer, rng, n, ref, now, progress)
+        t_drop = time.perf_counter()
+        search_indexes = _drop_search_indexes()
+        drop_seconds = time.perf_counter() - t_drop
+        _people(writer, rng, n, now, ref)
+        top, search_seconds = _tickets(writer, rng, n, ref, now, progress)
     finally:
         writer.close()
     _fix_sequences(top)
+    search_seconds += drop_seconds + _settle_search_index(search_indexes)
     seconds = time.perf_counter() - t0
     return {
         "tickets": n,
@@ -470,6 +558,10 @@ def generate(n: int, *, seed: int = 20261122, progress: bool = True) -> dict[str
         "seconds": round(seconds, 2),
         "rows_per_s": round(writer.rows / seconds),
         "tickets_per_s": round(n / seconds),
+        # Of ``seconds``: folding the text of every ticket into its search document (the
+        # app's own compose), writing those rows and settling their trigram indexes.
+        "search_documents": n,
+        "search_seconds": round(search_seconds, 2),
         "departments": [d for d, _ in ref.departments],
         "bench_agent_id": ref.bench_agent_id,
         "engine": writer.vendor,

@@ -75,15 +75,96 @@ def rows(out: dict[str, Any]) -> list[list[str]]:
         ])
         ti = _median(s.get("tessera_list_inprocess"))
         table.append(["Agent list, in-process `ticket_list()`", label, _lat(ti), "-", "-", "-"])
-        ps = _median(peer_reads.get("datatables_keyword_search_hit"))
+        table += search_rows(s, label)
+        table += email_rows(s, label)
+        table += rules_rows(s, label)
+    return table
+
+
+SEARCH_LABELS = {
+    "en_word": "Keyword search (HTTP, 25 rows): English word",
+    "vi_unaccented": "  Vietnamese typed without accents",
+    "th_substring": "  Thai substring inside a word",
+}
+
+
+def search_rows(s: dict[str, Any], label: str) -> list[list[str]]:
+    found = s.get("tessera_search_http")
+    ps = _median(s.get("peer_reads", {}).get("datatables_keyword_search_hit"))
+    if not found:
+        # A results file from before search was measured.
+        return [["Keyword search", label, "not measured in this run",
+                 _lat(ps, ("p50_ms", "p95_ms")) if ps else "not run", "-", "-"]]
+    table = []
+    for name, title in SEARCH_LABELS.items():
+        block = found.get(name)
+        if not block:
+            continue
+        m = block["median"]
+        hits = block.get("hits", {})
+        cell = (f"{_lat(m)}; {block['rows']} rows on the page, {hits.get('total', '?'):,} matching in all"
+                if isinstance(hits.get("total"), int) else f"{_lat(m)}; {block['rows']} rows")
+        peer = ps if name == "en_word" else None
         table.append([
-            "Keyword search", label, "not yet measured",
-            _lat(ps, ("p50_ms", "p95_ms")) if ps else "not run", "-", "-",
+            f"{title} `{block['query']}`", label, cell,
+            f"{_lat(ps, ('p50_ms', 'p95_ms'))} (staff list JSON, keyword `printer`)" if peer else "-",
+            f"{_ratio(peer['p50_ms'], m['p50_ms'])} faster (p50)" if peer and m.get("p50_ms") else "-",
+            "-",
         ])
-    first = next(iter(sizes), None)
-    for name, label in (("email_ingest", "Email ingestion, 1,000 messages"), ("rules", "Rules: 0 vs 1,000 active")):
-        table.append([label, f"{int(first):,}" if first else "-", "not yet measured",
-                      "not run in this suite yet" if name == "email_ingest" else "no rules engine", "-", "-"])
+    return table
+
+
+def email_rows(s: dict[str, Any], label: str) -> list[list[str]]:
+    block = s.get("tessera_email")
+    if not block:
+        return []
+    m = block["median"]
+    runs = block["runs"]
+    right = sum(r["check"]["replies_threaded_right"] for r in runs)
+    replies = sum(r["check"]["replies"] for r in runs)
+    peer = _median(s.get("peer_email"))
+    peer_runs = s.get("peer_email", {}).get("runs", [])
+    lim = _median(s.get("limit_email_parse"))
+    peer_threading = ", ".join(
+        f"{r['threaded_by_in_reply_to']} by In-Reply-To + {r['threaded_by_subject_tag']} by subject tag" for r in peer_runs
+    )
+    return [[
+        f"Email ingestion, {runs[0]['messages']:,} messages (half new, half replies), "
+        f"`tessera worker --concurrency {block.get('worker_concurrency', '?')}`",
+        label,
+        f"{m['per_s']:.1f} messages/s end to end; per message (its ingest job) {_lat(m)}; "
+        f"replies on the right ticket {right}/{replies}",
+        f"{peer['all_msgs_per_s']:.1f} messages/s ({peer_threading})" if peer else "not run",
+        f"{_ratio(m['per_s'], peer['all_msgs_per_s'])} throughput" if peer else "-",
+        f"stdlib parse {lim['per_s']:,.0f} messages/s; Tessera at {100 * m['per_s'] / lim['per_s']:.1f}% of it"
+        if lim else "-",
+    ]]
+
+
+RULE_EVENTS = {"customer_replied": "a customer reply", "ticket_created": "a new ticket"}
+
+
+def rules_rows(s: dict[str, Any], label: str) -> list[list[str]]:
+    block = s.get("rules")
+    if not block:
+        return []
+    table = []
+    for kind, what in RULE_EVENTS.items():
+        entry = block.get(kind)
+        if not entry:
+            continue
+        zero, full = entry["rules_0"]["median"], entry["rules_1000"]["median"]
+        quiet = _median(entry.get("rules_1000_none_firing"))
+        keys = ("p50_ms", "p95_ms")
+        fired = block["always_matching"].get(kind, 0)
+        table.append([
+            f"Rules: processing {what} (process_ticket_events), 0 vs {block['rules']:,} active", label,
+            f"{_lat(zero, keys)} with 0; {_lat(full, keys)} with {block['rules']:,} ({fired} of them fire)"
+            + (f"; {_lat(quiet, keys)} with the same rules, none firing" if quiet else ""),
+            "no rules engine", "-",
+            f"{entry['ratio_p50']:.1f}x the cost with {block['rules']:,} rules (p50; target at most 1.5x)"
+            + (f"; {entry['ratio_p50_none_firing']:.1f}x when none fires" if quiet else ""),
+        ])
     return table
 
 
@@ -102,6 +183,77 @@ def scaling(out: dict[str, Any]) -> list[list[str]]:
             str(s["targets"]["matching_open"]), _lat(pl, ("p50_ms", "p95_ms")) if pl else "-",
         ])
     return table
+
+
+def search_scaling(out: dict[str, Any]) -> list[list[str]]:
+    """Per N: each query's latency, the worst p95 against the smallest N, and the peer's search."""
+    sizes = [(n, s) for n, s in out["sizes"].items() if s.get("tessera_search_http")]
+    if not sizes:
+        return []
+
+    def worst_p95(s: dict[str, Any]) -> float:
+        return max(b["median"]["p95_ms"] or 0 for b in s["tessera_search_http"].values())
+
+    base = worst_p95(sizes[0][1])
+    table = []
+    for n, s in sizes:
+        found = s["tessera_search_http"]
+        ps = _median(s.get("peer_reads", {}).get("datatables_keyword_search_hit"))
+        table.append([
+            f"{int(n):,}",
+            *(f"{_lat(found[name]['median'])} ({found[name].get('hits', {}).get('total', '?')} hits)"
+              if name in found else "-" for name in SEARCH_LABELS),
+            f"{worst_p95(s) / base:.2f}x" if base else "-",
+            _lat(ps, ("p50_ms", "p95_ms")) if ps else "-",
+        ])
+    return table
+
+
+def email_details(out: dict[str, Any]) -> list[str]:
+    lines = []
+    for n, s in out["sizes"].items():
+        block = s.get("tessera_email")
+        if not block:
+            continue
+        for i, r in enumerate(block["runs"], 1):
+            c = r["check"]
+            jobs = ", ".join(f"{k} {v['jobs']} ({v['seconds']:.1f} s)" for k, v in r["jobs"].items())
+            lines.append(
+                f"- N={int(n):,}, round {i}: stored in {r['store_seconds']:.1f} s (store p50 "
+                f"{r['store']['p50_ms']:.1f} ms), worker {r['process_seconds']:.1f} s: {jobs}. Outcome "
+                f"{c['statuses']}; {c['new_on_distinct_tickets']}/{c['new_messages']} new messages on distinct "
+                f"new tickets; replies right by kind {c['by_kind']}; charsets {c['charsets']}; languages "
+                f"{c['languages']}." + (f" Jobs not successful: {r['jobs_not_successful']}."
+                                       if r["jobs_not_successful"] else "")
+            )
+        peer = s.get("peer_email")
+        if peer:
+            p = peer["median"]
+            lines.append(
+                f"- N={int(n):,}, peer: new {p['new_msgs_per_s']:.1f}/s, replies {p['reply_msgs_per_s']:.1f}/s, "
+                f"SQL per new / reply message {p['sql_per_new_msg']:.1f} / {p['sql_per_reply_msg']:.1f} "
+                "(`extract_email_metadata` in-line, one message at a time, mail to its dummy backend)."
+            )
+    return lines
+
+
+def rules_details(out: dict[str, Any]) -> list[str]:
+    lines = []
+    for n, s in out["sizes"].items():
+        block = s.get("rules")
+        if not block or "customer_replied" not in block:
+            continue
+        lines.append(
+            f"- N={int(n):,}: {block['rules']:,} trigger rules, of which "
+            f"{sum(block['always_matching'].values())} match every event of their kind "
+            f"({', '.join(f'{k} {v}' for k, v in block['always_matching'].items())}); every event on a ticket "
+            f"of its own; {block.get('jobs_dropped', 0)} follow-up job rows of the measured events dropped after."
+        )
+        profile = block.get("profile_customer_replied_1000")
+        if profile:
+            lines += ["", "cProfile of a customer reply with 1,000 active rules (cumulative, then own time):", "",
+                      "```", *profile, "```"]
+    return lines
 
 
 def _md_table(header: list[str], body: list[list[str]]) -> str:
@@ -140,6 +292,19 @@ def markdown(out: dict[str, Any]) -> str:
         _md_table(["N tickets", "Tessera p50 / p95 / p99", "p95 vs smallest N", "open tickets in that department",
                    "peer p50 / p95"], scaling(out)),
         "",
+    ]
+    if search_scaling(out):
+        parts += [
+            "## Scaling of keyword search (HTTP, 25 rows)",
+            "",
+            _md_table(["N tickets", *(f"`{q}` p50 / p95 / p99" for q in ("printer", "don hang", "พิมพ์")),
+                       "worst p95 vs smallest N", "peer `printer` p50 / p95"], search_scaling(out)),
+            "",
+        ]
+    for title, lines in (("Email ingestion, round by round", email_details(out)), ("Rules", rules_details(out))):
+        if lines:
+            parts += [f"## {title}", "", *lines, ""]
+    parts += [
         "## SQL statements per request (counted in-process)",
         "",
     ]
@@ -150,6 +315,7 @@ def markdown(out: dict[str, Any]) -> str:
         peer_c = {k: v.get("sql_per_create") for k, v in s.get("peer_create", {}).items()}
         parts.append(
             f"- N={int(n):,}: Tessera list {q.get('list')}, ticket {q.get('ticket')}, messages {q.get('messages')}"
+            + (f", search {q['search']}" if "search" in q else "")
             + (f", create {create}" if create is not None else "")
             + (f"; peer {', '.join(f'{k} {v}' for k, v in {**peer_q, **peer_c}.items())}" if peer_q else "")
         )
@@ -160,12 +326,18 @@ def markdown(out: dict[str, Any]) -> str:
         parts.append(
             f"- N={int(n):,}: {g['rows']:,} rows (tickets, messages, timeline entries, tags, contacts, "
             f"identities, organisations) in {g['seconds']} s, {g['rows_per_s']:,} rows/s by COPY"
+            + (f"; of that, {g['search_seconds']} s for the {g['search_documents']:,} search documents (folded by "
+               "the app's own `compose`, written by COPY, then VACUUM ANALYZE)" if "search_seconds" in g else "")
+            + (f"; Tessera's own `reindex_search` over the same tickets: {s['search_reindex']['seconds']} s "
+               f"({s['search_reindex']['per_s']:,} documents/s)" if s.get("search_reindex") else "")
             + (f"; the peer's own loader (ORM bulk_create, 4 rows per ticket): {pl['median_bulk_rows_per_s']:,.0f} rows/s"
                if pl else "")
             + (f"; {s['peer_skipped']}" if s.get("peer_skipped") else "")
         )
-    parts += ["", "## Not yet measured", ""]
-    parts += [f"- **{k}**: {v['why']}." for k, v in out["pending"].items()]
+    if out.get("pending"):
+        # Results files from before every workload was measured.
+        parts += ["", "## Not yet measured", ""]
+        parts += [f"- **{k}**: {v['why']}." for k, v in out["pending"].items()]
     parts += ["", "Raw numbers, every round: the JSON file of the same name.", ""]
     return "\n".join(parts)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import subprocess
 import sys
 import time
@@ -25,13 +26,13 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from bench import peer
+from bench import mail, peer
 from bench.generate import configure_django, generate, iter_sizes, make_api_tokens
 from bench.paths import RESULTS, ROOT, VENV, WORK
 from bench.report import write_reports
 from bench.server import Uvicorn, wait_port_free
 from bench.stats import median_of
-from bench.workloads import http_create, limit, placeholders, reads
+from bench.workloads import email_ingest, http_create, limit, reads, rules, search
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tessera_bench"
 TOKENS = 64
@@ -166,7 +167,11 @@ def tessera_reads(server: Uvicorn, token: str, t: dict[str, Any], reps: int) -> 
     rows = len(listing.pop("last")[0]["items"])
     page = reads.http_get_series(server.base, token, page_paths, reps=reps)
     page.pop("last")
-    return {"list": {**listing, "rows": rows}, "page": page}
+    found = {
+        name: search.summarise(reads.http_get_series(server.base, token, [search.path(query)], reps=reps))
+        for name, query in search.SEARCHES.items()
+    }
+    return {"list": {**listing, "rows": rows}, "page": page, "search": found}
 
 
 def aggregate(runs: list[dict[str, Any]], keys: tuple[str, ...] = LAT_KEYS) -> dict[str, Any]:
@@ -187,11 +192,14 @@ def run_size(n: int, args: argparse.Namespace, url: str, template: str, peer_ok:
     fresh_database(url, template)
     log(f"N={n:,}: generating")
     gen = generate(n)
-    log(f"N={n:,}: {gen['rows']:,} rows in {gen['seconds']} s ({gen['rows_per_s']:,} rows/s)")
+    log(f"N={n:,}: {gen['rows']:,} rows in {gen['seconds']} s ({gen['rows_per_s']:,} rows/s), of which "
+        f"{gen['search_seconds']} s for {gen['search_documents']:,} search documents")
     tokens = make_api_tokens(gen["bench_agent_id"], TOKENS)
     t = pick_targets(gen["bench_agent_id"])
     size: dict[str, Any] = {"generate": gen, "targets": t}
     out["sizes"][str(n)] = size
+    if do_create:
+        search_reindex(size)
     run_peer = peer_ok and n <= args.peer_max_size
     if peer_ok and not run_peer:
         size["peer_skipped"] = f"N={n:,} is above --peer-max-size {args.peer_max_size:,}"
@@ -217,6 +225,13 @@ def run_size(n: int, args: argparse.Namespace, url: str, template: str, peer_ok:
         log(f"N={n:,} reads round {r + 1}: tessera list p50 {tessera_runs[-1]['list']['p50_ms']:.1f} ms, "
             f"page p50 {tessera_runs[-1]['page']['p50_ms']:.1f} ms")
     size["tessera_list_http"] = aggregate([x["list"] for x in tessera_runs])
+    size["tessera_search_http"] = {
+        name: {**aggregate([x["search"][name] for x in tessera_runs]), "query": query,
+               "rows": tessera_runs[-1]["search"][name]["rows"]}
+        for name, query in search.SEARCHES.items()
+    }
+    for name, hits in search.hit_counts().items():
+        size["tessera_search_http"][name]["hits"] = hits
     size["tessera_list_http"]["rows"] = tessera_runs[-1]["list"]["rows"]
     size["tessera_page_http"] = aggregate([x["page"] for x in tessera_runs])
     size["tessera_list_inprocess"] = aggregate(
@@ -226,6 +241,7 @@ def run_size(n: int, args: argparse.Namespace, url: str, template: str, peer_ok:
         "list": f"/api/v1/tickets?status=open&department={t['department']}&limit=25",
         "ticket": f"/api/v1/tickets/{t['ticket_number']}",
         "messages": f"/api/v1/tickets/{t['ticket_number']}/messages",
+        "search": search.path(search.SEARCHES["vi_unaccented"]),
     })
     if run_peer:
         size["peer_reads"] = {
@@ -235,7 +251,113 @@ def run_size(n: int, args: argparse.Namespace, url: str, template: str, peer_ok:
             for name in peer_runs[0]
         }
     if do_create:
+        email_workload(n, args, url, t, run_peer, size)
+        rules_workload(args, t, size)
         create_workloads(n, args, url, t, tokens, run_peer, size)
+
+
+def search_reindex(size: dict[str, Any]) -> None:
+    """Tessera's own rebuild (``tessera reindex_search``) over the generated tickets, timed: what
+    an operator runs after an import. It rewrites the documents the generator wrote."""
+    from django.core.management import call_command
+
+    from tessera.search.models import SearchDocument
+
+    t0 = time.perf_counter()
+    with open(os.devnull, "w") as quiet:
+        call_command("reindex_search", stdout=quiet)
+    seconds = time.perf_counter() - t0
+    documents = SearchDocument.objects.count()
+    size["search_reindex"] = {"documents": documents, "seconds": round(seconds, 2),
+                              "per_s": round(documents / seconds)}
+    log(f"reindex_search: {documents:,} documents in {seconds:.1f} s")
+
+
+def email_workload(n: int, args: argparse.Namespace, url: str, t: dict[str, Any], run_peer: bool,
+                   size: dict[str, Any]) -> None:
+    from django.db import connections
+
+    from tessera.jobs.models import Job
+
+    rng = random.Random(20261122)
+    mailbox = email_ingest.setup(t["department"])
+    pending = Job.objects.filter(status="READY").count()
+    senders = email_ingest.senders(rng, 2000)
+    per_round = round((email_ingest.K - email_ingest.K // 2) * mail.REPLY_TO_DATA_SHARE)
+    threads = email_ingest.data_threads(rng, per_round * args.email_rounds)
+    tessera_runs: list[dict[str, Any]] = []
+    limit_runs: list[dict[str, Any]] = []
+    peer_runs: list[dict[str, Any]] = []
+    for r in range(args.email_rounds):
+        if run_peer:
+            data = peer.run(n, "email", ["--runs", "1", "--k", str(email_ingest.K), "--probe", "0"], log)
+            peer_runs.append(data["email"]["runs"][0])
+            log(f"email round {r + 1}: peer {peer_runs[-1]['all_msgs_per_s']:.1f} messages/s")
+        # The tag makes every Message-ID new: stored mail is deduplicated by it.
+        batch = mail.plan_batch(rng, email_ingest.K, f"{int(time.time())}r{r}", senders,
+                                threads[r * per_round:(r + 1) * per_round])
+        limit_runs.append(email_ingest.limit_parse(batch))
+        connections.close_all()
+        res = email_ingest.tessera_round(url, mailbox, batch, concurrency=args.worker_concurrency)
+        tessera_runs.append(res)
+        check = res["check"]
+        log(f"email round {r + 1}: tessera {res['per_s']:.1f} messages/s (store {res['store_seconds']:.1f} s, "
+            f"worker {res['process_seconds']:.1f} s), process_inbound p50 {res['p50_ms']:.0f} ms; replies threaded "
+            f"right {check['replies_threaded_right']}/{check['replies']}; stdlib parse {limit_runs[-1]['per_s']:.0f}/s")
+    size["tessera_email"] = aggregate(tessera_runs, ("per_s", *LAT_KEYS))
+    size["tessera_email"]["worker_concurrency"] = args.worker_concurrency
+    size["tessera_email"]["ready_jobs_before"] = pending
+    size["limit_email_parse"] = aggregate(limit_runs, ("per_s", *LAT_KEYS))
+    if peer_runs:
+        size["peer_email"] = {"runs": peer_runs, "median": median_of(
+            peer_runs, ("all_msgs_per_s", "new_msgs_per_s", "reply_msgs_per_s", "sql_per_new_msg", "sql_per_reply_msg"))}
+
+
+def rules_workload(args: argparse.Namespace, t: dict[str, Any], size: dict[str, Any]) -> None:
+    from django.db.models import Max
+
+    from tessera.accounts.models import Department
+    from tessera.jobs.models import Job
+
+    rng = random.Random(7)
+    first_job = (Job.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+    departments = list(Department.objects.values_list("pk", flat=True))
+    active_before = rules.active_rule_ids()
+    rules.setup(rng, departments)
+    kinds = ("customer_replied", "ticket_created")
+    warmup = 2
+    # 0 rules; the 1,000 with none of them firing; the 1,000 with the few that always match.
+    configs = {"rules_0": (False, False), "rules_1000_none_firing": (True, False), "rules_1000": (True, True)}
+    pool = rules.ticket_pool(rng, args.runs * len(configs) * (args.rules_reps + warmup) + 20)
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {k: {c: [] for c in configs} for k in kinds}
+    try:
+        for r in range(args.runs):
+            for config, (active, firing) in configs.items():
+                rules.set_active(active, firing=firing)
+                for kind in kinds:
+                    runs[kind][config].append(
+                        rules.measure(kind, rng, pool, t["department"], reps=args.rules_reps, warmup=warmup))
+            reply = runs["customer_replied"]
+            log(f"rules round {r + 1}: customer reply p50 {reply['rules_0'][-1]['p50_ms']:.0f} ms with 0 rules, "
+                f"{reply['rules_1000_none_firing'][-1]['p50_ms']:.0f} ms with 1,000 none firing, "
+                f"{reply['rules_1000'][-1]['p50_ms']:.0f} ms with 1,000")
+        out: dict[str, Any] = {"rules": rules.RULES, "always_matching": rules.ALWAYS_MATCHING}
+        for kind in kinds:
+            blocks = {config: aggregate(runs[kind][config]) for config in configs}
+            base = blocks["rules_0"]["median"]["p50_ms"]
+            out[kind] = {
+                **blocks,
+                "ratio_p50": blocks["rules_1000"]["median"]["p50_ms"] / base,
+                "ratio_p50_none_firing": blocks["rules_1000_none_firing"]["median"]["p50_ms"] / base,
+            }
+        if max(out[k]["ratio_p50"] for k in kinds) > rules.TARGET_RATIO:
+            rules.set_active(True)
+            out["profile_customer_replied_1000"] = rules.profile(
+                "customer_replied", rng, pool, t["department"], events=8)
+        size["rules"] = out
+    finally:
+        rules.restore(active_before)
+        size.setdefault("rules", {})["jobs_dropped"] = rules.cleanup_jobs(first_job)
 
 
 def create_workloads(n: int, args: argparse.Namespace, url: str, t: dict[str, Any], tokens: list[str],
@@ -334,11 +456,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-peer", action="store_true", help="skip django-helpdesk")
     p.add_argument("--peer-max-size", type=int, default=100_000, help="largest N the peer is loaded with")
     p.add_argument("--tag", default="", help="suffix for the results file name")
+    p.add_argument("--email-rounds", type=int,
+                   help="rounds of 1,000 messages per side (default --runs; --quick 1)")
+    p.add_argument("--worker-concurrency", type=int, default=email_ingest.WORKER_CONCURRENCY,
+                   help="threads of the `tessera worker` that processes the mail (default 4, as deployed)")
+    p.add_argument("--rules-reps", type=int, help="events per kind, rule configuration and round (default 40; --quick 12)")
     a = p.parse_args(argv)
     a.sizes = list(iter_sizes(a.sizes or ("10k" if a.quick else "10k,100k")))
     a.runs = a.runs or 3
     a.seconds = a.seconds or (8 if a.quick else 15)
     a.reps = a.reps or (20 if a.quick else 50)
+    a.email_rounds = a.email_rounds or (1 if a.quick else a.runs)
+    a.rules_reps = a.rules_reps or (12 if a.quick else 40)
     if not a.database_url.startswith(("postgres://", "postgresql://")):
         p.error("the suite runs on PostgreSQL (the peer comparison needs the same engine)")
     return a
@@ -356,7 +485,6 @@ def main(argv: list[str] | None = None) -> None:
         "meta": {**machine_facts(url), "mode": "quick" if args.quick else "full",
                  "args": {k: v for k, v in vars(args).items() if k != "database_url"}},
         "sizes": {},
-        "pending": placeholders.pending(),
     }
     peer_ok = False
     if args.no_peer:

@@ -14,6 +14,24 @@ from typing import IO
 from bench.paths import VENV, WORK
 
 
+def tessera_env(database_url: str) -> dict[str, str]:
+    """The environment of a Tessera process the suite starts (server, worker).
+
+    Mail goes to Django's in-memory backend: the messages are built as for an SMTP relay, and
+    the suite measures Tessera, not a mail server.
+    """
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        TESSERA_SECRET_KEY="bench-" + "s" * 40,
+        TESSERA_DEBUG="false",
+        TESSERA_DATA_DIR=str(WORK / "data"),
+        TESSERA_EMAIL_URL="locmem:",
+    )
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return env
+
+
 class Uvicorn:
     def __init__(self, database_url: str, *, port: int, workers: int) -> None:
         self.database_url, self.port, self.workers = database_url, port, workers
@@ -25,15 +43,7 @@ class Uvicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            DATABASE_URL=self.database_url,
-            TESSERA_SECRET_KEY="bench-" + "s" * 40,
-            TESSERA_DEBUG="false",
-            TESSERA_DATA_DIR=str(WORK / "data"),
-        )
-        env.pop("DJANGO_SETTINGS_MODULE", None)
-        return env
+        return tessera_env(self.database_url)
 
     def __enter__(self) -> Uvicorn:
         WORK.mkdir(parents=True, exist_ok=True)

@@ -69,5 +69,26 @@ def test_sequences_moved_past_the_generated_rows() -> None:
     assert page.items[0].pk == ticket.pk
 
 
+def test_search_documents_are_the_ones_the_app_builds() -> None:
+    """The generator writes search rows itself (COPY); they must be what reindexing would write."""
+    from django.db.models import Q
+
+    from tessera.search.filtering import matching
+    from tessera.search.index import build_documents
+    from tessera.search.models import SearchDocument
+    from tessera.tickets.models import Ticket
+
+    summary = generate(300, seed=3, progress=False)
+
+    assert summary["search_documents"] == 300
+    written = {d.ticket_id: (d.public_text, d.note_text) for d in SearchDocument.objects.all()}
+    rebuilt = {d.ticket_id: (d.public_text, d.note_text) for d in build_documents(written)}
+    assert len(written) == Ticket.objects.count() == 300
+    assert written == rebuilt
+    # Accents are optional in a query: the folded documents answer the bare words.
+    hits = matching(Ticket.objects.all(), "don hang", include_notes=True)
+    assert hits.filter(Q(subject__contains="Đơn hàng") | Q(messages__body_text__contains="đơn hàng")).exists()
+
+
 def test_sizes_parse() -> None:
     assert list(iter_sizes("10k, 100_000,1m")) == [10_000, 100_000, 1_000_000]
