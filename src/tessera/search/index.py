@@ -20,7 +20,7 @@ from tessera.accounts.models import ContactIdentity
 from tessera.core import time
 from tessera.search.models import SearchDocument
 from tessera.search.text import compose
-from tessera.tickets.models import Attachment, Message, MessageKind, Ticket, TicketEvent
+from tessera.tickets.models import Attachment, EventKind, Message, MessageKind, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 
@@ -124,14 +124,31 @@ def refresh(ticket_ids: Iterable[int]) -> int:
     return len(documents)
 
 
+# Timeline entries that change what a document holds (subject, requester, tags, messages
+# and their attachments). A status change, an assignment or an SLA warning leaves the text
+# as it was: rebuilding it for those cost seven statements a job for nothing.
+TEXT_EVENTS = frozenset({
+    EventKind.CREATED, EventKind.MESSAGE, EventKind.REPLY, EventKind.NOTE, EventKind.TAGGED,
+    EventKind.UNTAGGED, EventKind.MERGED, EventKind.MERGED_FROM, EventKind.SPLIT,
+})
+TEXT_FIELDS = frozenset({"subject", "requester"})
+
+
+def changes_text(event: TicketEvent) -> bool:
+    return event.kind in TEXT_EVENTS or (event.kind == EventKind.FIELD and event.field in TEXT_FIELDS)
+
+
 def refresh_for_events(events: Sequence[TicketEvent]) -> int:
-    """The hook called by ``process_ticket_events``: refresh every ticket these events touched.
+    """The hook called by ``process_ticket_events``: refresh every ticket whose text these
+    events changed.
 
     A failure here is logged and swallowed inside its own savepoint: the rules, assignment and
     SLA work of the same job must not be rolled back and retried because of a stale index,
     which the next change to the ticket or ``tessera reindex_search`` repairs.
     """
-    ids = {e.ticket_id for e in events}
+    ids = {e.ticket_id for e in events if changes_text(e)}
+    if not ids:
+        return 0
     try:
         return refresh(ids)
     except Exception:

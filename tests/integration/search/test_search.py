@@ -199,3 +199,30 @@ def test_agent_desk_search_box(desk: dict[str, Any], corpus: dict[str, Any]) -> 
     page = client.get("/desk/", {"q": "dang nhap"}).content.decode()
     assert f'data-number="{corpus["vi"].number}"' in page
     assert f'data-number="{corpus["en"].number}"' not in page
+
+
+def test_only_changes_to_the_text_rebuild_a_document(desk: dict[str, Any], make_ticket: Callable[..., Any]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = make_ticket(subject="Zamówienie 4411 nie dotarło")
+    work()
+    agent = Actor.of(desk["agent"])
+    written = SearchDocument.objects.get(ticket=ticket).indexed_at
+
+    actions.assign(agent, ticket, desk["agent"])
+    ticket.refresh_from_db()
+    actions.change_fields(agent, ticket, {"priority": "high"}, expected_version=ticket.version)
+    with CaptureQueriesContext(connection) as ctx:
+        work()
+    assert SearchDocument.objects.get(ticket=ticket).indexed_at == written
+    assert not any("search_searchdocument" in q["sql"] for q in ctx.captured_queries)
+
+    ticket.refresh_from_db()
+    actions.tag(agent, ticket, ["kurier"])
+    work()
+    assert found(desk["admin"], "kurier") == {ticket.number}
+    ticket.refresh_from_db()
+    actions.change_fields(agent, ticket, {"subject": "Paczka 4411 zaginęła"}, expected_version=ticket.version)
+    work()
+    assert found(desk["admin"], "zaginela") == {ticket.number}
