@@ -280,7 +280,7 @@ class _Cycle:
     def window(self, rule: Rule) -> tuple[bool, str | None]:
         """Whether the rule may run in this cycle, and the automation window it would use."""
         if rule.kind is RuleKind.TRIGGER:
-            return bool(self.events & {e.value for e in rule.events}), None
+            return not self.events.isdisjoint(rule.event_names), None
         if TIME_EVENT not in self.events:
             return False, None
         times = TicketTimes.from_ticket(self.context.ticket)

@@ -57,6 +57,7 @@ from tessera.rules.models import (
 )
 from tessera.rules.templating import render
 from tessera.rules.vocabulary import SINCE_TICKET_KEY, TIME_EVENT, Event, Since
+from tessera.sla.calendar import BusinessCalendar
 from tessera.tickets import actions as ticket_actions
 from tessera.tickets.models import EventKind, Message, Ticket, TicketEvent
 from tessera.tickets.states import Status
@@ -155,9 +156,6 @@ def build_context(
     message: Message | None = None,
     now: datetime | None = None,
 ) -> Context:
-    from tessera.sla.policies import calendar_for_ticket
-
-    calendar = calendar_for_ticket(ticket)
     return Context(
         now=now or time.now(),
         ticket=ticket_values(ticket),
@@ -165,8 +163,33 @@ def build_context(
         organisation=_organisation_values(ticket),
         message=_message_values(message),
         event=event,
-        is_business_hours=calendar.is_open,
+        is_business_hours=_LazyCalendar(ticket).is_open,
     )
+
+
+class _LazyCalendar:
+    """The ticket's business calendar, looked up only when a rule asks about business time.
+
+    Most rules never do, and finding the calendar means finding the ticket's SLA policy: done
+    for every cycle, that was a fifth of the cost of running 1,000 rules on an event.
+    """
+
+    def __init__(self, ticket: Ticket) -> None:
+        self.ticket = ticket
+        self._calendar: BusinessCalendar | None = None
+
+    def get(self) -> BusinessCalendar:
+        if self._calendar is None:
+            from tessera.sla.policies import calendar_for_ticket
+
+            self._calendar = calendar_for_ticket(self.ticket)
+        return self._calendar
+
+    def is_open(self, at: datetime) -> bool:
+        return bool(self.get().is_open(at))
+
+    def seconds_between(self, start: datetime, end: datetime) -> float:
+        return float(self.get().business_seconds_between(start, end))
 
 
 def _load_ticket(ticket_id: int) -> Ticket:
@@ -280,13 +303,15 @@ def run_triggers_for_events(events: Iterable[TicketEvent]) -> list[RuleRun]:
         if ticket.merged_into_id is not None:
             continue
         fired_in_batch: set[int] = set()
-        for cycle in _cycles(batch, ticket):
+        for index, cycle in enumerate(_cycles(batch, ticket)):
             remaining = [(row, rule) for row, rule in rules if row.pk not in fired_in_batch]
             event: dict[str, Any] = {"kind": cycle.event, "changes": cycle.changes, **cycle.extra}
             if len(cycle.changes) == 1:
                 key, change = next(iter(cycle.changes.items()))
                 event.update(field=key, before=change["before"], after=change["after"])
-            ticket = _load_ticket(ticket_id)
+            if index:
+                # The rules of the previous cycle may have changed the ticket.
+                ticket = _load_ticket(ticket_id)
             context = build_context(ticket, event=event, message=cycle.message)
             made = run_cycle(remaining, ticket, context, cycle.event, message=cycle.message)
             fired_in_batch.update(run.rule_id for run in made if run.rule_id is not None)
@@ -295,10 +320,7 @@ def run_triggers_for_events(events: Iterable[TicketEvent]) -> list[RuleRun]:
 
 
 def _business_seconds(ticket: Ticket) -> Callable[[datetime, datetime], float]:
-    from tessera.sla.policies import calendar_for_ticket
-
-    calendar = calendar_for_ticket(ticket)
-    return lambda a, b: float(calendar.business_seconds_between(a, b))
+    return _LazyCalendar(ticket).seconds_between
 
 
 def run_cycle(

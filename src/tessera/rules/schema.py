@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -92,6 +93,12 @@ class Rule:
     # The stored row's identity, for reports and automation windows; not part of the document.
     id: str = ""
     description: str = ""
+
+    @cached_property
+    def event_names(self) -> frozenset[str]:
+        """The events a trigger listens to, as the engine matches them (computed once: the
+        engine asks for every rule on every pass)."""
+        return frozenset(e.value for e in self.events)
 
 
 @dataclass(frozen=True)
