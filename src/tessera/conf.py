@@ -7,6 +7,7 @@ misbehaving later.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -59,6 +60,9 @@ class Env:
     mailgun_signing_key: str = ""
     inbound_webhook_secret: str = ""
     csrf_trusted_origins: list[str] = field(default_factory=list)
+    # Fernet keys for secrets stored in the database, newest first (older ones only decrypt);
+    # empty: one key derived from the secret key.
+    field_keys: list[str] = field(default_factory=list)
 
 
 def read_env(environ: os._Environ[str] | dict[str, str] | None = None) -> Env:
@@ -104,6 +108,13 @@ def read_env(environ: os._Environ[str] | dict[str, str] | None = None) -> Env:
     if not site_url.startswith(("http://", "https://")):
         raise ConfigError("TESSERA_SITE_URL must start with http:// or https://")
 
+    field_keys = [k.strip() for k in env.get("TESSERA_FIELD_KEY", "").split(",") if k.strip()]
+    for key in field_keys:
+        if not _is_fernet_key(key):
+            raise ConfigError(
+                "TESSERA_FIELD_KEY must hold Fernet keys (32 bytes, URL-safe base64), comma-separated"
+            )
+
     hosts = [h.strip() for h in env.get("TESSERA_ALLOWED_HOSTS", "").split(",") if h.strip()]
     if not hosts:
         hosts = ["127.0.0.1", "localhost", "[::1]", "testserver"]
@@ -139,4 +150,12 @@ def read_env(environ: os._Environ[str] | dict[str, str] | None = None) -> Env:
             "TESSERA_LIST_COUNTS_SECONDS", env.get("TESSERA_LIST_COUNTS_SECONDS", "10")
         ),
         csrf_trusted_origins=[site_url],
+        field_keys=field_keys,
     )
+
+
+def _is_fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+    except (ValueError, UnicodeEncodeError):
+        return False

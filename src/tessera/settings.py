@@ -210,6 +210,7 @@ TESSERA = {
     "SITE_URL": ENV.site_url,
     "REPLY_DOMAIN": ENV.reply_domain,
     "LIST_COUNTS_SECONDS": ENV.list_counts_seconds,
+    "FIELD_KEYS": ENV.field_keys,
 }
 
 LOGGING = {

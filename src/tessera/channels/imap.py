@@ -32,6 +32,7 @@ from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 
 from tessera.channels.ingest import inbound_limit, store_raw
 from tessera.channels.models import AfterCommit, ImapSecurity, Mailbox
+from tessera.channels.secret_fields import UndecryptableSecret
 from tessera.core import time
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,20 @@ class FetchReport:
     uids: list[int] = field(default_factory=list)
 
 
+class ImapSecretError(OSError):
+    """The mailbox's stored credentials cannot be decrypted with the configured keys."""
+
+
 def connect(mailbox: Mailbox, *, timeout: float = TIMEOUT_SECONDS) -> BaseMailBox:
     """A logged-in session with the mailbox's folder selected (read-write)."""
+    if isinstance(mailbox.password, UndecryptableSecret) or isinstance(
+        mailbox.oauth2_access_token, UndecryptableSecret
+    ):
+        # Said before connecting: a login refused for an empty password would hide the cause.
+        raise ImapSecretError(
+            f"the credentials of mailbox {mailbox.name!r} cannot be decrypted: TESSERA_FIELD_KEY "
+            "or TESSERA_SECRET_KEY changed without tessera rotate_field_keys"
+        )
     client: BaseMailBox
     if mailbox.imap_security == ImapSecurity.SSL:
         client = MailBox(mailbox.imap_host, mailbox.imap_port, timeout=timeout)

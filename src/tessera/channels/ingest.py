@@ -31,7 +31,8 @@ from django.db import DatabaseError, IntegrityError, transaction
 
 from tessera.accounts.actions import find_or_create_contact
 from tessera.accounts.actor import Actor
-from tessera.accounts.models import Contact, ContactIdentity, Department, IdentityKind
+from tessera.accounts.models import Contact, ContactIdentity, Department, IdentityKind, Role, User
+from tessera.channels.email.forwards import strip_forward_prefixes
 from tessera.channels.email.parser import EmailParseError, ParsedEmail, parse_email
 from tessera.channels.models import (
     Delivery,
@@ -44,7 +45,13 @@ from tessera.channels.threading import ThreadMatch, bracketed, find_thread
 from tessera.core import time
 from tessera.core.effects import enqueue
 from tessera.core.errors import TesseraError, ValidationFailed
-from tessera.tickets.actions import add_customer_message, create_ticket, link
+from tessera.tickets.actions import (
+    add_customer_message,
+    create_ticket,
+    link,
+    record_delivery_failure,
+    set_needs_review,
+)
 from tessera.tickets.attachments import NewAttachment
 from tessera.tickets.models import Channel, LinkKind, Message, Ticket
 from tessera.tickets.permissions import can_view
@@ -59,6 +66,7 @@ MAX_NEW_CCS = 10
 BOUNCE_LOOKBACK = 500  # Recent deliveries searched when a bounce names a recipient only.
 
 _MSGID = re.compile(r"<[^<>\s]+>")
+AGENT_ROLES = (Role.ADMIN, Role.AGENT, Role.LIGHT_AGENT)
 
 
 def inbound_limit() -> int:
@@ -271,6 +279,10 @@ def _apply(row: RawInbound, parsed: ParsedEmail) -> Outcome:
     )
     if parsed.kind == "auto_reply":
         return _apply_auto_reply(row, parsed, sender, match)
+    if parsed.forwarded is not None and match.ticket is None:
+        forwarded_for = _forwarded_requester(parsed, sender, own)
+        if forwarded_for is not None:
+            return _deliver_to_ticket(row, parsed, forwarded_for[0], match, own, forward=forwarded_for[1])
     try:
         contact = _contact_for(sender, parsed.from_name)
     except ValidationFailed as exc:
@@ -278,6 +290,52 @@ def _apply(row: RawInbound, parsed: ParsedEmail) -> Outcome:
     if contact.is_blocked:
         return Outcome(InboundStatus.IGNORED, f"sender {sender} is blocked")
     return _deliver_to_ticket(row, parsed, contact, match, own)
+
+
+def _forward_record(parsed: ParsedEmail) -> dict[str, Any]:
+    """The forwarded original's header block, kept on the message's thread reason."""
+    forwarded = parsed.forwarded
+    if forwarded is None:
+        return {}
+    return {
+        "forwarded": {
+            "from": forwarded.from_address,
+            "name": forwarded.from_name[:200],
+            "to": [address for _, address in forwarded.to][:20],
+            "subject": forwarded.subject[:500],
+            "date": forwarded.date[:200],
+        }
+    }
+
+
+def _forwarded_requester(parsed: ParsedEmail, sender: str, own: set[str]) -> tuple[Contact, dict[str, Any]] | None:
+    """When an agent forwards a customer's mail to the desk, the customer is the requester.
+
+    Only for an agent's own address: anyone else forwarding is the requester themself (the
+    forward is recorded, nothing more), so a stranger cannot open tickets in another person's
+    name by writing a forwarded header block.
+    """
+    forwarded = parsed.forwarded
+    if forwarded is None or "@" not in forwarded.from_address:
+        return None
+    original = forwarded.from_address.strip().lower()
+    agent = _agent_with_address(sender)
+    if agent is None or original == sender or _is_own(original, own) or _agent_with_address(original):
+        return None
+    try:
+        requester = _contact_for(original, forwarded.from_name)
+    except ValidationFailed:
+        return None
+    if requester.is_blocked:
+        return None
+    reason = {"requester_from_forward": True, "forwarded_by": {"user": agent.pk, "address": sender}}
+    return requester, reason
+
+
+def _agent_with_address(address: str) -> User | None:
+    return (
+        User.objects.filter(email__iexact=address, is_active=True, role__in=AGENT_ROLES).order_by("pk").first()
+    )
 
 
 def _apply_auto_reply(row: RawInbound, parsed: ParsedEmail, sender: str, match: ThreadMatch) -> Outcome:
@@ -338,10 +396,16 @@ def _message_fields(parsed: ParsedEmail, reason: dict[str, Any]) -> dict[str, An
 
 
 def _deliver_to_ticket(
-    row: RawInbound, parsed: ParsedEmail, contact: Contact, match: ThreadMatch, own: set[str]
+    row: RawInbound,
+    parsed: ParsedEmail,
+    contact: Contact,
+    match: ThreadMatch,
+    own: set[str],
+    *,
+    forward: dict[str, Any] | None = None,
 ) -> Outcome:
     target = match.ticket
-    reason = dict(match.reason)
+    reason = {**match.reason, **_forward_record(parsed), **(forward or {})}
     if target is not None and target.status != Status.CLOSED:
         message = add_customer_message(
             _actor_for(contact, target), target, author=contact, **_message_fields(parsed, reason)
@@ -355,9 +419,16 @@ def _deliver_to_ticket(
         related = target
     fields = _message_fields(parsed, reason)
     fields.pop("channel")
+    subject = parsed.subject.strip()
+    if forward and parsed.forwarded is not None:
+        # The customer's words and subject open the ticket; the agent's note and the whole
+        # forward stay in the full text.
+        subject = parsed.forwarded.subject.strip() or strip_forward_prefixes(subject)
+        if parsed.forwarded.body.strip():
+            fields["body_text"] = parsed.forwarded.body.strip()
     ticket = create_ticket(
         Actor.system(channel=Channel.EMAIL),
-        subject=parsed.subject.strip() or "(no subject)",
+        subject=subject or "(no subject)",
         requester=contact,
         department=row.mailbox.department,
         channel=Channel.EMAIL,
@@ -367,15 +438,9 @@ def _deliver_to_ticket(
     if related is not None:
         link(Actor.system(channel=Channel.EMAIL), ticket, related, LinkKind.RELATED)
     if match.related is not None:
-        _flag_for_review(ticket)
+        # A stranger's mail that matched someone else's ticket: an agent decides what it is.
+        ticket = set_needs_review(Actor.system(channel=Channel.EMAIL), ticket, True)
     return Outcome(InboundStatus.PROCESSED, ticket=ticket, message=ticket.messages.order_by("id").first())
-
-
-def _flag_for_review(ticket: Ticket) -> None:
-    # There is no ticket action that sets needs_review yet; this is the one direct write, kept
-    # here until tessera.tickets grows one (reported to the lead).
-    Ticket.objects.filter(pk=ticket.pk).update(needs_review=True)
-    ticket.needs_review = True
 
 
 def _cc_contacts(parsed: ParsedEmail, requester: Contact, own: set[str]) -> list[Contact]:
@@ -495,6 +560,13 @@ def _apply_bounce(row: RawInbound, parsed: ParsedEmail) -> Outcome:
                 delivery.status = DeliveryStatus.FAILED
                 delivery.last_error = f"bounced ({matched_by}): {details}"
                 delivery.save(update_fields=["status", "last_error"])
+                record_delivery_failure(
+                    Actor.system(channel=Channel.EMAIL),
+                    delivery.ticket_id,
+                    delivery_id=delivery.pk,
+                    recipients=[str(a) for a in [*delivery.recipients, *delivery.cc]],
+                    error=delivery.last_error,
+                )
         ContactIdentity.objects.filter(kind=IdentityKind.EMAIL, value__in=permanent).update(
             bounced_at=time.now(), bounce_reason=details or "bounced"
         )

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tessera.accounts.models import Department
+from tessera.channels.secret_fields import EncryptedTextField
 from tessera.tickets.models import Message, Ticket
 
 
@@ -81,11 +82,10 @@ class Mailbox(models.Model):
     imap_port = models.PositiveIntegerField(default=993)
     imap_security = models.CharField(max_length=8, choices=ImapSecurity.choices, default=ImapSecurity.SSL)
     username = models.CharField(max_length=255, blank=True)
-    # Secrets are stored in clear for now; they should be encrypted at rest (a key outside the
-    # database) before this is offered to hosted customers.
-    password = models.CharField(max_length=1024, blank=True)
+    # Encrypted at rest with a key kept outside the database (see secret_fields).
+    password = EncryptedTextField(blank=True)
     # When set, IMAP logs in with XOAUTH2 instead of the password (Gmail, Microsoft 365).
-    oauth2_access_token = models.TextField(blank=True)
+    oauth2_access_token = EncryptedTextField(blank=True)
     folder = models.CharField(max_length=255, default="INBOX")
     # Fetched mail is never deleted by default: it is flagged \Seen, or moved when told to.
     after_commit = models.CharField(max_length=8, choices=AfterCommit.choices, default=AfterCommit.FLAG_SEEN)

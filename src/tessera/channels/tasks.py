@@ -13,6 +13,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.tasks import TaskContext, task
 
+from tessera.accounts.actor import Actor
 from tessera.accounts.models import ContactIdentity, IdentityKind
 
 # Imported here, not in the task, so a worker loads the parser when it starts instead of inside
@@ -23,6 +24,7 @@ from tessera.channels.tokens import reply_address
 from tessera.core import time
 from tessera.jobs import periodic
 from tessera.jobs.retry import RetryLater
+from tessera.tickets.actions import record_delivery_failure
 from tessera.tickets.models import Channel
 
 log = logging.getLogger(__name__)
@@ -154,6 +156,14 @@ def _failed(delivery: Delivery, context: TaskContext[Any, Any], exc: Exception) 
     delivery.status = DeliveryStatus.FAILED
     delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     delivery.save(update_fields=["attempts", "status", "last_error"])
+    # Shown on the ticket's timeline, in the same transaction as the failed status.
+    record_delivery_failure(
+        Actor.system(channel=Channel.EMAIL),
+        delivery.ticket_id,
+        delivery_id=delivery.pk,
+        recipients=[str(a) for a in [*delivery.recipients, *delivery.cc]],
+        error=delivery.last_error,
+    )
     log.warning("delivery %s failed for good after %d attempts: %s", delivery.pk, context.attempt, exc)
     return str(delivery.status)
 

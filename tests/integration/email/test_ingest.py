@@ -18,7 +18,7 @@ from tessera.channels.models import Delivery, DeliveryStatus, InboundStatus, Raw
 from tessera.core.errors import ValidationFailed
 from tessera.jobs.models import Job
 from tessera.tickets.actions import add_agent_reply, change_status
-from tessera.tickets.models import LinkKind, Message, Ticket, TicketLink
+from tessera.tickets.models import EventKind, LinkKind, Message, Ticket, TicketEvent, TicketLink
 from tests.integration.email.conftest import run_jobs
 
 pytestmark = pytest.mark.django_db
@@ -262,6 +262,9 @@ def test_bounce_fails_the_delivery_flags_the_address_and_later_mail_skips_it(
     identity = ContactIdentity.objects.get(value="anna@acme.test")
     assert identity.bounced_at is not None and "5.1.1" in identity.bounce_reason
     assert ticket.messages.count() == 2  # The bounce is not a customer message.
+    failure = TicketEvent.objects.get(ticket=ticket, kind=EventKind.DELIVERY)
+    assert failure.field == "failed" and failure.after["delivery"] == delivery.pk
+    assert failure.after["recipients"] == ["anna@acme.test"] and "5.1.1" in failure.after["error"]
 
     add_agent_reply(Actor.of(agent), ticket, body_text="Did it work?")
     run_jobs()
@@ -410,3 +413,47 @@ def test_nul_characters_do_not_stop_a_mail(smtp_mailbox: Any) -> None:
     message = Message.objects.get()
     assert message.ticket.subject == "nulhere"
     assert message.body_text == "bodytext"
+
+
+FORWARDED_BODY = (
+    "Khách hàng này hỏi về hoá đơn, nhờ team xử lý.\n\n"
+    "---------- Forwarded message ---------\n"
+    "Từ: Nguyễn Văn Bình <binh@globex.test>\n"
+    "Ngày: 15 thg 1, 2024 lúc 10:30\n"
+    "Chủ đề: Hoá đơn tháng 1\n"
+    "Đến: <agent@example.test>\n\n"
+    "Em chưa nhận được hoá đơn tháng 1.\n"
+)
+
+
+def test_an_agent_forwarding_a_customer_mail_makes_the_customer_the_requester(
+    smtp_mailbox: Any, agent: Any, mail: Mail
+) -> None:
+    store_raw(smtp_mailbox, mail(sender="Agent <agent@example.test>", subject="Fwd: Hoá đơn tháng 1", body=FORWARDED_BODY))
+    run_jobs()
+    ticket = Ticket.objects.get()
+    assert ticket.subject == "Hoá đơn tháng 1"
+    assert ticket.requester.identities.get().value == "binh@globex.test"
+    assert ticket.requester.name == "Nguyễn Văn Bình"
+    first = ticket.messages.get()
+    assert first.body_text == "Em chưa nhận được hoá đơn tháng 1."
+    assert "nhờ team xử lý" in first.full_text  # The agent's note stays with the whole forward.
+    reason = first.thread_reason
+    assert reason["requester_from_forward"] is True
+    assert reason["forwarded_by"] == {"user": agent.pk, "address": "agent@example.test"}
+    assert reason["forwarded"]["from"] == "binh@globex.test"
+    assert reason["forwarded"]["subject"] == "Hoá đơn tháng 1"
+
+
+def test_a_customer_forwarding_a_mail_stays_the_requester_and_the_forward_is_recorded(
+    smtp_mailbox: Any, agent: Any, mail: Mail
+) -> None:
+    body = FORWARDED_BODY.replace("Từ: Nguyễn Văn Bình <binh@globex.test>", "Từ: Someone Else <victim@other.test>")
+    store_raw(smtp_mailbox, mail(subject="Fwd: Hoá đơn tháng 1", body=body))
+    run_jobs()
+    ticket = Ticket.objects.get()
+    assert ticket.requester.identities.get().value == "anna@acme.test"
+    reason = ticket.messages.get().thread_reason
+    assert "requester_from_forward" not in reason
+    assert reason["forwarded"]["from"] == "victim@other.test"
+    assert not ContactIdentity.objects.filter(value="victim@other.test").exists()

@@ -14,7 +14,7 @@ from tessera.channels.ingest import store_raw
 from tessera.channels.models import Delivery, DeliveryStatus
 from tessera.jobs.models import Job
 from tessera.tickets.actions import add_agent_reply
-from tessera.tickets.models import Ticket
+from tessera.tickets.models import EventKind, Ticket, TicketEvent
 from tests.integration.email.conftest import free_port, run_jobs
 
 pytestmark = pytest.mark.django_db
@@ -87,10 +87,16 @@ def test_temporary_refusal_is_retried_later(refusing: Refusing, smtp_mailbox: An
 def test_permanent_refusal_fails_the_delivery_at_once(refusing: Refusing, smtp_mailbox: Any, agent: Any, mail: Mail) -> None:
     refusing.rcpt_reply = "550 5.1.1 no such user"
     delivery, _ = reply_job(smtp_mailbox, agent, mail)
+    version = delivery.ticket.version
     run_jobs()
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
     assert "5.1.1" in delivery.last_error
+    # Shown on the ticket's timeline; the ticket itself did not change.
+    failure = TicketEvent.objects.get(ticket=delivery.ticket, kind=EventKind.DELIVERY)
+    assert failure.after["delivery"] == delivery.pk and "5.1.1" in failure.after["error"]
+    delivery.ticket.refresh_from_db()
+    assert delivery.ticket.version == version
 
 
 def test_temporary_refusal_on_the_last_attempt_fails_for_good(

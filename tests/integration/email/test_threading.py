@@ -11,8 +11,9 @@ from tessera.accounts.actor import Actor
 from tessera.channels import tokens
 from tessera.channels.ingest import store_raw
 from tessera.channels.models import Delivery
-from tessera.tickets.actions import add_agent_reply
-from tessera.tickets.models import LinkKind, Message, Ticket, TicketLink
+from tessera.core.errors import Conflict
+from tessera.tickets.actions import add_agent_reply, set_needs_review
+from tessera.tickets.models import EventKind, LinkKind, Message, Ticket, TicketEvent, TicketLink
 from tests.integration.email.conftest import run_jobs
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def conversation(smtp_mailbox: Any, agent: Any, mail: Mail, settings: Any) -> di
     ticket = Ticket.objects.get()
     add_agent_reply(Actor.of(agent), ticket, body_text="Please unplug it.")
     run_jobs()
-    return {"ticket": ticket, "ours": Delivery.objects.get().rfc_message_id, "mailbox": smtp_mailbox}
+    return {"ticket": ticket, "ours": Delivery.objects.get().rfc_message_id, "mailbox": smtp_mailbox, "agent": agent}
 
 
 def deliver(mailbox: Any, raw: bytes, **kwargs: Any) -> Message:
@@ -122,6 +123,9 @@ def assert_forgery_quarantined(victim: Ticket, message: Message, method: str) ->
     assert victim.messages.count() == 2  # Anna's mail and the agent's reply, nothing more.
     forged = message.ticket
     assert forged.needs_review is True
+    # Set by the ticket action: a timeline entry and a version bump, not a direct write.
+    flagged = TicketEvent.objects.get(ticket=forged, kind=EventKind.FIELD, field="needs_review")
+    assert (flagged.before, flagged.after, flagged.via_channel) == (False, True, "email")
     assert TicketLink.objects.filter(source=forged, target=victim, kind=LinkKind.RELATED).exists()
     reason = message.thread_reason
     assert reason["method"] == "new"
@@ -138,6 +142,25 @@ def test_forged_subject_tag_from_a_stranger_opens_a_linked_ticket_for_review(con
     )
     assert_forgery_quarantined(victim, message, "subject_tag")
     assert message.ticket.requester.primary_email == "mallory@evil.test"
+
+
+def test_an_agent_clears_the_review_mark_through_the_action(conversation: dict[str, Any], mail: Mail) -> None:
+    victim = conversation["ticket"]
+    message = deliver(
+        conversation["mailbox"],
+        mail(sender="Mallory <mallory@evil.test>", subject=f"Re: [{victim.display_number}] Printer on fire"),
+    )
+    forged = Ticket.objects.get(pk=message.ticket_id)
+    agent = Actor.of(conversation["agent"])
+    with pytest.raises(Conflict):
+        set_needs_review(agent, forged, False, expected_version=forged.version - 1)
+    cleared = set_needs_review(agent, forged, False, expected_version=forged.version)
+    assert cleared.needs_review is False and cleared.version == forged.version + 1
+    assert list(
+        TicketEvent.objects.filter(ticket=forged, field="needs_review").values_list("after", flat=True)
+    ) == [True, False]
+    # Clearing twice writes nothing.
+    assert set_needs_review(agent, cleared, False).version == cleared.version
 
 
 def test_spoofed_in_reply_to_from_a_stranger_opens_a_linked_ticket_for_review(conversation: dict[str, Any], mail: Mail) -> None:

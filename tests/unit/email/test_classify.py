@@ -150,9 +150,13 @@ def test_sisimai_corpus(shared_data: Path) -> None:
         f"exact class: {exact}/{total}; would open a ticket: {len(opened_ticket)} {opened_ticket}"
     )
     assert results[("message", "message")] == 2  # the two real non-bounces stay messages
-    assert exact >= 692  # measured 694/712
-    assert len(opened_ticket) <= 16  # measured 15 (ARF/SES/fml formats we do not recognise yet)
-    assert with_recipient >= 620  # measured 623/684
+    # Measured 708/712. The four "misses" are deliberate: sisimai files every lhost-* sample as
+    # a bounce, but lhost-amazonses-11 is an SES complaint, -12 and -13 are SES delivery
+    # (success) notices, and lhost-sendmail-14 is a person forwarding a bounce to us with
+    # words of their own ("Forward the message."), which must reach an agent as a ticket.
+    assert exact >= 708
+    assert opened_ticket == ["lhost-sendmail-14.eml"]
+    assert with_recipient >= 681  # measured 681/684 (was 623 before the vendor formats)
 
 
 @pytest.mark.shared_data
@@ -165,7 +169,11 @@ def test_flufl_recipients(shared_data: Path) -> None:
         got = {r.address.lower() for r in parsed.bounced_recipients}
         hits += got == {a.lower() for a in case["expected_addresses"]} and parsed.kind == "bounce"
     print(f"\nflufl exact recipient sets: {hits}/{len(cases)}")
-    assert hits >= 92  # measured 93/116
+    # Measured 111/116. Misses: groupwise_03 and qmail_08 are a person's reply and an
+    # auto-reply (flufl expects no address but counts them as bounces); groupwise_02 and
+    # simple_43 name a recipient flufl's detectors do not read; yale_01's expected addresses
+    # are rebuilt by flufl from a bare name and are not in the mail.
+    assert hits >= 111
 
 
 @pytest.mark.shared_data
@@ -209,3 +217,137 @@ def test_ham_is_not_classified_as_bounce(shared_data: Path) -> None:
     print(f"\nham flagged as bounce/complaint: {len(flagged)}/{len(sample)} {flagged}")
     # The few hits are real delay/failure notices that SpamAssassin filed as ham.
     assert len(flagged) <= 3
+
+
+def _ses_mail(event: str) -> bytes:
+    return (
+        "From: SES <no-reply@sns.amazonaws.com>\nTo: ops@example.test\nSubject: AWS Notification Message\n"
+        "x-amz-sns-message-id: 1\nContent-Type: text/plain; charset=UTF-8\n\n" + event + "\n\n--\nIf you wish to stop\n"
+    ).encode()
+
+
+def test_amazon_ses_bounce_wrapped_by_sns() -> None:
+    # SNS wraps long lines with "!" + newline + space, even inside a JSON string.
+    event = (
+        '{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bouncedRecipients":'
+        '[{"emailAddress":"gone@example.vn","action":"failed","status":"5.1.1"}]},"mail":{"source":"us@ex!\n'
+        ' ample.test"}}'
+    )
+    parsed = parse_email(_ses_mail(event))
+    assert parsed.kind == "bounce"
+    assert [(r.address, r.status, r.temporary) for r in parsed.bounced_recipients] == [
+        ("gone@example.vn", "5.1.1", False)
+    ]
+
+
+def test_amazon_ses_envelope_complaint_and_delivery() -> None:
+    inner = '{"notificationType":"Complaint","complaint":{"complainedRecipients":[{"emailAddress":"angry@example.pl"}]}}'
+    envelope = json.dumps({"Type": "Notification", "Message": inner})
+    complaint = parse_email(_ses_mail(envelope))
+    assert complaint.kind == "complaint"
+    assert [r.address for r in complaint.bounced_recipients] == ["angry@example.pl"]
+    delivered = parse_email(_ses_mail('{"notificationType":"Delivery","delivery":{"recipients":["a@example.th"]}}'))
+    assert delivered.kind == "auto_reply"
+    assert delivered.bounced_recipients == []
+
+
+def test_a_customer_pasting_ses_json_is_still_a_message() -> None:
+    body = 'Your API returned {"notificationType":"Bounce"} to me, why?'
+    assert parse_email(_mail("Question", body)).kind == "message"
+
+
+def test_hotmail_junk_report_and_apple_unsubscribe_are_complaints() -> None:
+    jmrp = (
+        b"From: staff@hotmail.com\nTo: abuse@example.test\nSubject: complaint about message from 192.0.2.1\n"
+        b"Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: message/rfc822\n\n"
+        b"X-HmXmrOriginalRecipient: reader@example.th\nFrom: us@example.test\nTo: reader@example.th\n"
+        b"Subject: News\n\nHello\n--B--\n"
+    )
+    parsed = parse_email(jmrp)
+    assert parsed.kind == "complaint"
+    assert [r.address for r in parsed.bounced_recipients] == ["reader@example.th"]
+    apple = _mail("unsubscribe", "Apple Mail sent this email to unsubscribe.", X_Apple_Unsubscribe="true",
+                  From="reader@example.vn", Auto_Submitted="auto-replied")
+    assert parse_email(apple).kind == "complaint"
+
+
+def test_fml_refusal_is_a_bounce() -> None:
+    raw = (
+        b"From: list-admin@example.jp\nTo: us@example.test\nSubject: You us@example.test are not member (cats ML)\n"
+        b"Message-ID: <200504292334.FMLAB0001.cats@example.jp>\n\n"
+        b"You are not a member of this mailing list <cats@example.jp>.\n"
+    )
+    parsed = parse_email(raw)
+    assert parsed.kind == "bounce"
+    assert [r.address for r in parsed.bounced_recipients] == ["cats@example.jp"]
+
+
+def test_dsn_enclosed_in_a_message_and_original_recipient_preferred() -> None:
+    raw = (
+        b"From: postmaster@relay.example.test\nTo: support@example.test\n"
+        b"Subject: Delivery Status Notification (Failure)\nContent-Type: multipart/mixed; boundary=O\n\n"
+        b"--O\nContent-Type: message/rfc822\n\nFrom: postmaster@relay.example.test\n"
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=I\n\n"
+        b"--I\nContent-Type: text/plain\n\nfailed\n--I\nContent-Type: message/delivery-status\n\n"
+        b"Reporting-MTA: dns; relay.example.test\n\nOriginal-Recipient: rfc822;alias@example.pl\n"
+        b"Final-Recipient: rfc822;mailbox7@internal.example.pl\nAction: failed\nStatus: 5.2.2\n\n--I--\n--O--\n"
+    )
+    parsed = parse_email(raw)
+    assert parsed.kind == "bounce"
+    assert [r.address for r in parsed.bounced_recipients] == ["alias@example.pl"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # Sendmail: the list under the dashed title, not the sender named in the preamble.
+        (
+            "The original message was received at Mon, 1 Jan 2024\nfrom sender@example.test\n\n"
+            "   ----- The following addresses had permanent fatal errors -----\n<gone@example.vn>\n"
+            "    (reason: 550 5.1.1 User unknown)\n",
+            ["gone@example.vn"],
+        ),
+        # Exim: indented details quote our own address; "(generated from …)" names the alias.
+        (
+            "A message that you sent could not be delivered to one or more of its\nrecipients. "
+            "This is a permanent error. The following address(es) failed:\n\n  an undisclosed address\n"
+            "    (generated from alias@example.th)\n    SMTP error from remote mail server after MAIL "
+            "FROM:<support@example.test>:\n    550 rejected\n",
+            ["alias@example.th"],
+        ),
+        # A Postfix session transcript: the recipient from RCPT TO.
+        (
+            "Transcript of session follows.\n\n Out: 220 mx ESMTP\n In:  RCPT TO:<who@example.pl>\n"
+            " Out: 250 2.1.5 Ok\n In:  DATA\n Out: 451 4.3.0 Error: queue file write error\n",
+            ["who@example.pl"],
+        ),
+        # Labelled fields win over prose that names other addresses.
+        (
+            "Could not deliver message to the following recipient(s):\n\nFailed Recipient: lost@example.vn\n"
+            "Reason: Remote host said: 550 unknown user; write to help@example.vn instead\n",
+            ["lost@example.vn"],
+        ),
+        # Obfuscated addresses are not addresses.
+        (
+            "This message was created automatically by mail delivery software.\n\n"
+            "The following address(es) failed:\n\n  david...@example.test\n",
+            [],
+        ),
+    ],
+)
+def test_recipients_in_bounce_texts(body: str, expected: list[str]) -> None:
+    raw = _mail("Mail delivery failed: returning message to sender", body,
+                From="Mail Delivery System <MAILER-DAEMON@mx.example.test>")
+    parsed = parse_email(raw)
+    assert parsed.kind == "bounce"
+    assert [r.address for r in parsed.bounced_recipients] == expected
+
+
+def test_a_person_forwarding_a_bounce_is_a_message() -> None:
+    body = (
+        "Why did this bounce?\n\nBegin forwarded message:\n\n> From: Mail Delivery Subsystem <MAILER-DAEMON>\n"
+        "> Subject: Returned mail: see transcript for details\n>\n"
+        ">    ----- The following addresses had permanent fatal errors -----\n> <x@example.test>\n"
+    )
+    parsed = parse_email(_mail("Fwd: Returned mail: see transcript for details", body))
+    assert parsed.kind == "message"

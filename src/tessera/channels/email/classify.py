@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 
+from tessera.channels.email import bounce_formats as formats
 from tessera.channels.email.charsets import decode_bytes
 from tessera.channels.email.mime import part_bytes, raw_header
 
@@ -59,8 +60,15 @@ _BOUNCE_SUBJECT = re.compile(
     r"unzustellbar|nicht zustellbar|non remis|non recapitabile|no se puede entregar|"
     r"不能送達|配信不能|不達|エラー|mail could not be delivered|warning: message|delayed mail|delivery delay|"
     r"delivery (?:notification|status)|delivery failure|failed delivery|error sending|message status|"
-    r"returned mail|email bounce|bounce notification|NDN|NDR",
+    r"returned mail|email bounce|bounce notification|NDN|NDR|"
+    r"mail failure|mail failed|returning (?:message )?to sender|failed mail|delivery warning|"
+    r"could not be delivered|processing error|mail delivery problem|"
+    r"邮件传输失败|退信|投递失败|無法傳遞|送信できません|届きませんでした",
     re.IGNORECASE,
+)
+# A person forwarding a bounce to us ("Fwd: Undelivered Mail…") still wrote a message.
+_FORWARD_PREFIX = re.compile(
+    r"^\s*(?:fwd?|tr|wg|pd|rv|enc|vs|vl|i|doorst|fwd?\.|转发|轉寄|転送)\s*[:：]", re.IGNORECASE
 )
 
 # Sentences MTAs write and people do not. Each one alone marks the mail as a bounce.
@@ -91,8 +99,21 @@ _BOUNCE_BODY_STRONG = re.compile(
     r"permanent fatal errors|"
     r"The message you sent to .* was rejected|"
     r"Mail Delivery Subsystem|"
-    r"This Message was undeliverable due to the following reason",
-    re.IGNORECASE,
+    r"This Message was undeliverable due to the following reason|"
+    r"did not reach the following recipient|"
+    r"could not be delivered to the following (?:recipient|user|address)|"
+    r"^\s*-+ ?Non-Delivery Report ?-+\s*$|"
+    r"Could not deliver message to the following recipient|"
+    r"A message that you sent contained one or more recipient addresses that were\s+incorrectly constructed|"
+    r"^\s*Transcript of session follows\.?\s*$|"
+    r"^\s*Error message below:\s*$|"
+    r"^\s*-+ ?Failed Recipients ?-+\s*$|"
+    r"^\|-+ Failed addresses follow|"
+    r"This is the DragonFly Mail Agent|There was an error delivering your mail to|"
+    r"^\s*Your message could not be delivered to\s*$|"
+    r"Your message has encountered delivery problems|"
+    r"This is a delivery failure notification message",
+    re.IGNORECASE | re.MULTILINE,
 )
 
 # Weaker hints: only count together with a daemon sender or a bounce subject.
@@ -102,7 +123,10 @@ _BOUNCE_BODY_WEAK = re.compile(
     r"could not be delivered|delivery (?:has )?failed|permanent(?:ly)? (?:error|failure)|"
     r"\b5\.\d{1,3}\.\d{1,3}\b|\b55[0-4][ -]|host unknown|not delivered|was rejected|"
     r"unrouteable|unroutable|retry time|temporary failure|delayed|delay|"
-    r"account (?:is )?(?:disabled|inactive|suspended)|invalid (?:recipient|address|mailbox)",
+    r"account (?:is )?(?:disabled|inactive|suspended)|invalid (?:recipient|address|mailbox)|"
+    r"has been returned|has not been delivered|has NOT been delivered|no longer valid|"
+    r"has been postponed|not (?:exactly )?match|not accepting mail|"
+    r"无法发送|无法送达|無法送達",
     re.IGNORECASE,
 )
 
@@ -142,29 +166,47 @@ def classify(
     report_types = {str(p.get_param("report-type") or "").lower() for p in _multipart_reports(msg)}
 
     if "feedback-report" in report_types or any(p.get_content_type() in _ARF_TYPES for p in parts):
-        return Classification("complaint", "ARF feedback report")
+        return Classification("complaint", "ARF feedback report", _arf_recipients(parts))
+    vendor = formats.non_arf_complaint(msg, subject, from_address) or formats.amazon_ses(
+        msg, text, from_address
+    )
+    if vendor is not None:
+        return _from_found(vendor)
+
+    local, _, domain = from_address.partition("@")
+    from_name = raw_header(msg, "from") or ""
+    daemon_sender = (
+        not from_address.strip()
+        or bool(_DAEMON_LOCAL.match(local.strip('"')))
+        or bool(_DAEMON_NAME.search(from_name))
+    )
+    forwarded = _FORWARD_PREFIX.match(subject) is not None
+    bounce_subject = bool(_BOUNCE_SUBJECT.search(subject)) and not forwarded
+    null_sender = headers.get("return-path", "").strip() in ("<>", "")
+    null_sender = null_sender and "return-path" in headers
+    machine_looking = daemon_sender or null_sender or bounce_subject
 
     status_blocks = [
         block for p in parts if p.get_content_type() in _DSN_TYPES for block in _status_blocks(p)
     ]
+    if not status_blocks and "delivery-status" not in report_types and machine_looking:
+        # A report returned inside a report (a relay bouncing a bounce, a gateway wrapping the
+        # DSN as an attachment), or a DSN whose MIME structure was lost on the way.
+        status_blocks = _nested_status_blocks(msg) or _text_status_blocks(text)
     if status_blocks or "delivery-status" in report_types:
         recipients = _dsn_recipients(status_blocks)
         if not recipients:
-            recipients = _recipients_from_text(text, msg)
+            recipients = _failed_header_recipients(headers) or _recipients_from_text(
+                text, msg, domain
+            )
         if recipients and all(r.action in ("delivered", "relayed", "expanded") for r in recipients):
             # A success DSN: nothing failed, but nobody wrote it either.
             return Classification("auto_reply", "delivery success notification")
         failed = [r for r in recipients if r.action not in ("delivered", "relayed", "expanded")]
         return Classification("bounce", "delivery status notification", failed)
 
-    local, _, _domain = from_address.partition("@")
-    from_name = raw_header(msg, "from") or ""
-    daemon_sender = bool(_DAEMON_LOCAL.match(local)) or bool(_DAEMON_NAME.search(from_name))
-    bounce_subject = bool(_BOUNCE_SUBJECT.search(subject))
-    null_sender = headers.get("return-path", "").strip() in ("<>", "")
-    null_sender = null_sender and "return-path" in headers
     head_of_text = text[:20000]
-    strong = bool(_BOUNCE_BODY_STRONG.search(head_of_text))
+    strong = bool(_BOUNCE_BODY_STRONG.search(head_of_text)) and not forwarded
     weak = bool(_BOUNCE_BODY_WEAK.search(head_of_text))
     failed_header = headers.get("x-failed-recipients", "")
 
@@ -173,15 +215,13 @@ def classify(
         or strong
         or ((daemon_sender or null_sender) and (bounce_subject or weak))
         or (bounce_subject and weak and _has_enclosed_original(msg))
+        or formats.fml_refusal(msg, subject)
     ):
-        recipients = _recipients_from_text(text, msg)
-        if failed_header:
-            known = {r.address.lower() for r in recipients}
-            recipients += [
-                BouncedRecipient(a)
-                for a in _ADDRESS.findall(failed_header)
-                if a.lower() not in known
-            ]
+        # Exim's X-Failed-Recipients names exactly the failed addresses; the text then only
+        # repeats them among the sender's and relays' addresses.
+        recipients = _failed_header_recipients(headers) or _recipients_from_text(
+            text, msg, domain
+        )
         temporary = _looks_temporary(subject, head_of_text)
         if temporary:
             recipients = [
@@ -193,6 +233,71 @@ def classify(
     if reason:
         return Classification("auto_reply", reason)
     return Classification("message")
+
+
+def _from_found(found: formats.Found) -> Classification:
+    return Classification(
+        found.kind,
+        found.reason,
+        [
+            BouncedRecipient(address, status, action, temporary)
+            for address, status, action, temporary in found.recipients
+            if formats.valid_address(address)
+        ],
+    )
+
+
+def _failed_header_recipients(headers: Mapping[str, str]) -> list[BouncedRecipient]:
+    value = headers.get("x-failed-recipients", "")
+    return [BouncedRecipient(a) for a in dict.fromkeys(_ADDRESS.findall(value)) if formats.valid_address(a)]
+
+
+def _arf_recipients(parts: list[Message]) -> list[BouncedRecipient]:
+    """Who complained: ARF's Original-Rcpt-To (RFC 5965 §3.2), when the reporter kept it."""
+    found: list[BouncedRecipient] = []
+    for part in parts:
+        if part.get_content_type() not in _ARF_TYPES:
+            continue
+        for block in _status_blocks(part):
+            for name in ("original-rcpt-to", "removal-recipient"):
+                address = _dsn_address(block.get(name, ""))
+                if address and formats.valid_address(address):
+                    found.append(BouncedRecipient(address, "", "complained"))
+    return list({r.address.lower(): r for r in found}.values())
+
+
+def _nested_status_blocks(msg: Message, depth: int = 0) -> list[dict[str, str]]:
+    if depth > 3:
+        return []
+    for part in _leaf_parts(msg):
+        if part.get_content_type() not in ("message/rfc822", "message/global"):
+            continue
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        if not isinstance(inner, Message):
+            continue
+        blocks = [
+            block
+            for p in _leaf_parts(inner)
+            if p.get_content_type() in _DSN_TYPES
+            for block in _status_blocks(p)
+        ]
+        if blocks:
+            return blocks
+        deeper = _nested_status_blocks(inner, depth + 1)
+        if deeper:
+            return deeper
+    return []
+
+
+_TEXT_DSN = re.compile(r"^(?:Final|Original)-Recipient:\s*\S", re.IGNORECASE | re.MULTILINE)
+
+
+def _text_status_blocks(text: str) -> list[dict[str, str]]:
+    if not _TEXT_DSN.search(text[:50000]):
+        return []
+    blocks = _parse_blocks(text[:50000])
+    return [b for b in blocks if "final-recipient" in b or "original-recipient" in b]
 
 
 def _auto_reason(headers: Mapping[str, str], subject: str, null_sender: bool) -> str:
@@ -303,9 +408,15 @@ def _parse_blocks(text: str) -> list[dict[str, str]]:
     return blocks
 
 
+_QUOTED_ADDRESS = re.compile(r'"[^"\\\r\n]{1,64}"@[A-Za-z0-9.-]+\.[A-Za-z]{2,}')
+
+
 def _dsn_address(value: str) -> str:
     _type, _, address = value.partition(";")
     address = (address or _type).strip().strip("<>").strip()
+    quoted = _QUOTED_ADDRESS.search(address)
+    if quoted:
+        return quoted.group(0)
     found = _ADDRESS.search(address)
     return _clean_address(found.group(0)) if found else ""
 
@@ -323,16 +434,14 @@ def _dsn_recipients(blocks: list[dict[str, str]]) -> list[BouncedRecipient]:
     result: list[BouncedRecipient] = []
     seen: set[str] = set()
     for block in blocks:
-        raw = (
-            block.get("final-recipient")
-            or block.get("original-recipient")
-            or block.get("x-actual-recipient")
-        )
-        if not raw:
-            continue
-        address = _dsn_address(raw)
-        if not address and block.get("original-recipient"):
-            address = _dsn_address(block["original-recipient"])
+        # Original-Recipient is the address as we wrote it (RFC 3464 §2.3.1); Final-Recipient
+        # may be an alias the remote side expanded it to, which no delivery of ours names.
+        address = ""
+        for name in ("original-recipient", "final-recipient", "x-actual-recipient"):
+            candidate = _dsn_address(block.get(name, ""))
+            if candidate and formats.valid_address(candidate):
+                address = candidate
+                break
         if not address or address.lower() in seen:
             continue
         seen.add(address.lower())
@@ -354,47 +463,86 @@ def _dsn_recipients(blocks: list[dict[str, str]]) -> list[BouncedRecipient]:
 _ORIGINAL_STARTS = re.compile(
     r"^(?:-+ ?(?:original message|this is a copy of the message|below this line is a copy|"
     r"the original message|original message follows|undelivered message|returned message|"
-    r"message headers follow|start of returned message)|"
+    r"message headers follow|start of returned message|unsent message follows|"
+    r"the header of the original message)|"
     r"--- Below this line is a copy of the message|"
     r"------ This is a copy of the message|"
     r"\s*-+\s*Original message\s*-+|"
-    r"Original message follows|"
-    r"The original message was received at|"
+    r"Original message follows|Original Message:|"
     r"Received: from |Return-Path: <|Message-ID: <)",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Sendmail's preamble names the sender of the original, which is not a failed recipient.
+_RECEIVED_AT = re.compile(
+    r"^[ \t]*The original message was received at[^\n]*\n[ \t]*from [^\n]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 
 _FAILURE_LINE = re.compile(
     r"unknown|does not exist|no such|mailbox|rejected|refused|undeliver|not delivered|failed|"
     r"\b5\d\d\b|\b[45]\.\d{1,3}\.\d{1,3}\b|quota|full|not found|unavailable|invalid|disabled|"
-    r"expired|inactive|denied|couldn't|could not|unable|error|delay|blocked|recipient",
+    r"expired|inactive|denied|couldn't|could not|unable|error|delay|blocked|recipient|failure|"
+    r"not known|problem|no longer|not (?:exactly )?match|postponed|wrong|not (?:a )?member|duplicated",
     re.IGNORECASE,
 )
 
 
-def _recipients_from_text(text: str, msg: Message) -> list[BouncedRecipient]:
-    """Failed addresses in a bounce written for people, not machines."""
-    own = {
+def _own_addresses(msg: Message) -> set[str]:
+    """The addresses a bounce is sent from and to: ours and the bouncer's, never the failure."""
+    return {
         a.lower()
         for a in _ADDRESS.findall(
             " ".join(
                 raw_header(msg, h) or ""
-                for h in (
-                    "to",
-                    "from",
-                    "reply-to",
-                    "sender",
-                    "return-path",
-                    "delivered-to",
-                    "x-original-to",
-                )
+                for h in ("to", "from", "reply-to", "sender", "return-path", "delivered-to")
             )
         )
     }
+
+
+def _recipients_from_text(text: str, msg: Message, reporting_domain: str) -> list[BouncedRecipient]:
+    """Failed addresses in a bounce written for people, not machines.
+
+    Most specific first: labelled fields, an SMTP transcript, a list under an intro line, then
+    addresses in sentences about a failure, and last the returned original's single To:.
+    """
     cut = _ORIGINAL_STARTS.search(text, 1)
     human = text[: cut.start()] if cut else text
-    human = human[:20000]
-    lines = human.replace("\r\n", "\n").split("\n")
+    human = _RECEIVED_AT.sub("", human[:20000].replace("\r\n", "\n"))
+    bouncer = {a.lower() for a in _ADDRESS.findall(raw_header(msg, "from") or "")}
+
+    def keep(addresses: list[str], exclude: set[str]) -> list[BouncedRecipient]:
+        result: dict[str, BouncedRecipient] = {}
+        for address in addresses:
+            address = _clean_address(address)
+            lowered = address.lower()
+            if lowered in exclude or not formats.valid_address(address):
+                continue
+            result.setdefault(lowered, BouncedRecipient(address))
+        return list(result.values())
+
+    for structured in (
+        formats.labelled_recipients(human),
+        formats.transcript_recipients(human),
+        formats.listed_recipients(human, reporting_domain.lower()),
+    ):
+        if structured:
+            # A list the bouncer announced may name our own address (a mailbox bouncing mail
+            # to itself), but when it also names others, ours is the sender quoted in passing.
+            listed = keep(structured, bouncer)
+            own = _own_addresses(msg)
+            others = [r for r in listed if r.address.lower() not in own]
+            return others or listed
+    prose = keep(_addresses_in_failure_sentences(human), _own_addresses(msg))
+    prose = [r for r in prose if not _DAEMON_LOCAL.match(r.address.split("@", 1)[0])]
+    if prose:
+        return prose
+    original = formats.enclosed_original_recipient(msg, text)
+    return keep([original], bouncer) if original else []
+
+
+def _addresses_in_failure_sentences(human: str) -> list[str]:
+    lines = human.split("\n")
     found: list[str] = []
     for index, line in enumerate(lines):
         addresses = _ADDRESS.findall(line)
@@ -406,14 +554,4 @@ def _recipients_from_text(text: str, msg: Message) -> list[BouncedRecipient]:
         led = re.match(r"^\s*<?([^\s<>]+@[^\s<>:]+)>?\s*[:.]", line) is not None
         if bare or led or _FAILURE_LINE.search(line) or _FAILURE_LINE.search(context):
             found.extend(addresses)
-    result: list[BouncedRecipient] = []
-    seen: set[str] = set()
-    for address in found:
-        address = _clean_address(address)
-        lowered = address.lower()
-        local = lowered.split("@", 1)[0]
-        if lowered in seen or lowered in own or _DAEMON_LOCAL.match(local):
-            continue
-        seen.add(lowered)
-        result.append(BouncedRecipient(address))
-    return result
+    return found

@@ -84,3 +84,11 @@ def raw_header(msg: Message, name: str) -> str | None:
         if key.lower() == wanted:
             return value if isinstance(value, str) else str(value)
     return None
+
+
+def content_type(part: Message) -> str:
+    """The part's media type, even when the header lost the ``;`` before its parameters
+    ("text/plain<newline> charset=…" comes out of the stdlib as one long type)."""
+    declared = part.get_content_type()
+    first = declared.split(None, 1)[0] if declared.strip() else ""
+    return first if "/" in first else "text/plain"

@@ -25,7 +25,9 @@ import html2text
 
 from tessera.channels.email.charsets import decode_bytes, has_raw_bytes, reencode_surrogates
 from tessera.channels.email.classify import BouncedRecipient, classify
+from tessera.channels.email.forwards import Forwarded, extract_forward
 from tessera.channels.email.headers import decode_header_value, decode_param_value, parse_addresses
+from tessera.channels.email.mime import content_type as mime_content_type
 from tessera.channels.email.mime import part_bytes, raw_header, uudecode_lines
 from tessera.channels.email.replies import extract_reply
 from tessera.core.html import sanitize_html
@@ -107,6 +109,8 @@ class ParsedEmail:
     attachments: list[Attachment]
     defects: list[str]
     content_hash: str
+    # The original mail's sender, recipients, subject and date when this one forwards it.
+    forwarded: Forwarded | None = None
 
 
 @dataclass
@@ -161,7 +165,9 @@ def parse_email(raw: bytes, *, max_bytes: int | None = None) -> ParsedEmail:
         msg, subject=subject, from_address=from_address, text=text, headers=headers
     )
     reply_text = text.strip()
+    forwarded = None
     if classification.kind == "message":
+        forwarded = extract_forward(text, subject)
         # A forward without a word of its own has no "new" text; the agent then needs it all.
         reply_text = (
             extract_reply(text, html=html or None, language_hint=headers.get("content-language"))
@@ -189,6 +195,7 @@ def parse_email(raw: bytes, *, max_bytes: int | None = None) -> ParsedEmail:
         attachments=walk.attachments,
         defects=walk.defects,
         content_hash=content_hash,
+        forwarded=forwarded,
     )
 
 
@@ -389,7 +396,7 @@ def _visit(part: Message, depth: int, walk: _Walk) -> None:
         return
     if depth > 0:
         walk.defects.extend(type(d).__name__ for d in part.defects)
-    content_type = part.get_content_type()
+    content_type = mime_content_type(part)
     payload = part.get_payload()
 
     if isinstance(payload, list):

@@ -31,5 +31,7 @@ __all__ = [
 ]
 
 from tessera.tickets.actions.automation import mark_spam, record_rule_run, record_sla_event
+from tessera.tickets.actions.channel import record_delivery_failure, set_needs_review
 
 __all__ += ["mark_spam", "record_rule_run", "record_sla_event"]
+__all__ += ["record_delivery_failure", "set_needs_review"]

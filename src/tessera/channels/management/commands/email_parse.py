@@ -36,6 +36,18 @@ def as_json(parsed: ParsedEmail) -> dict[str, Any]:
             {"address": r.address, "status": r.status, "action": r.action, "temporary": r.temporary}
             for r in parsed.bounced_recipients
         ],
+        # The original inside a forwarded mail; null when the mail forwards nothing.
+        "forwarded": (
+            {
+                "from": {"address": forwarded.from_address, "name": forwarded.from_name},
+                "to": pairs(forwarded.to),
+                "cc": pairs(forwarded.cc),
+                "subject": forwarded.subject,
+                "date": forwarded.date,
+            }
+            if (forwarded := parsed.forwarded) is not None
+            else None
+        ),
     }
 
 
