@@ -102,6 +102,7 @@ def claim_job(
     while True:
         now = time.now()
         with transaction.atomic():
+            _claim_without_flush()
             job = (
                 Job.objects.select_for_update(skip_locked=True)
                 .filter(
@@ -169,6 +170,18 @@ def claim_job(
                 ]
             )
             return job
+
+
+def _claim_without_flush() -> None:
+    """Let PostgreSQL commit the claim without waiting for its WAL to reach the disk.
+
+    A claim lost in a server crash leaves the job READY, to be claimed again: no harm. And the
+    job's own transaction, which commits synchronously, flushes the claim's WAL before its own,
+    so a finished job is never seen without its claim. This saves one disk flush per job.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _finish_failed(job: Job, now: Any) -> None:
