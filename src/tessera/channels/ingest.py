@@ -243,8 +243,10 @@ def _finish(row: RawInbound, outcome: Outcome) -> str:
 
 def _own_addresses() -> set[str]:
     """Addresses that are ours: mail from them is our own mail coming back (a loop)."""
-    own = {a.lower() for a in Mailbox.objects.exclude(address="").values_list("address", flat=True)}
-    own |= {a.lower() for a in Department.objects.exclude(email_address="").values_list("email_address", flat=True)}
+    # One round trip for both tables: this runs for every inbound message.
+    mailboxes = Mailbox.objects.exclude(address="").order_by().values_list("address", flat=True)
+    departments = Department.objects.exclude(email_address="").order_by().values_list("email_address", flat=True)
+    own = {a.lower() for a in mailboxes.union(departments, all=True).order_by()}
     if settings.DEFAULT_FROM_EMAIL:
         own.add(str(settings.DEFAULT_FROM_EMAIL).rsplit("<", 1)[-1].strip(">").lower())
     return own
