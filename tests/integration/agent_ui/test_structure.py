@@ -114,3 +114,21 @@ def test_timeline_sentences_use_the_readers_language_for_fields_and_values(
         lines = [event_summary(e) for e in events]
     assert lines == expected
     assert not any(code in line for line in lines for code in ("priority", "normal", "high", "status"))
+
+
+def test_review_marks_and_failed_deliveries_read_as_sentences(desk: dict[str, Any], make_ticket: Any) -> None:
+    from tessera.tickets.actions.channel import record_delivery_failure, set_needs_review
+
+    ticket = make_ticket()
+    system = Actor.system()
+    set_needs_review(system, ticket, True)
+    set_needs_review(system, ticket, False)
+    record_delivery_failure(system, ticket, delivery_id=7, recipients=["anna@example.pl"],
+                            error="550 5.1.1 <anna@example.pl>: mailbox unknown")
+    kinds = [EventKind.FIELD, EventKind.DELIVERY]
+    lines = [event_summary(e) for e in TicketEvent.objects.filter(ticket=ticket, kind__in=kinds).order_by("id")]
+    assert lines == [
+        "marked the ticket for review",
+        "cleared the review mark",
+        "could not deliver the mail to anna@example.pl: 550 5.1.1 <anna@example.pl>: mailbox unknown",
+    ]

@@ -29,6 +29,11 @@ FIELD_LABELS: dict[str, Promise] = {
     "requester": gettext_lazy("Requester"),
 }
 
+# Fields that are yes/no flags: a sentence per direction reads better than "from False to True".
+FLAG_SENTENCES: dict[str, tuple[Promise, Promise]] = {
+    "needs_review": (gettext_lazy("marked the ticket for review"), gettext_lazy("cleared the review mark")),
+}
+
 # Fields whose stored values are codes: shown by their label in the reader's language.
 VALUE_LABELS: dict[str, dict[str, Any]] = {
     "status": {status.value: label for status, label in STATUS_LABELS.items()},
@@ -100,6 +105,15 @@ def event_summary(event: TicketEvent) -> str:
         if "split_from" in after:
             return _("created by splitting a message off #%(number)s") % {"number": after["split_from"]}
         return _("created the ticket (%(channel)s)") % {"channel": _label(Channel, after.get("channel"))}
+    if kind == EventKind.FIELD and event.field in FLAG_SENTENCES:
+        set_it, cleared = FLAG_SENTENCES[event.field]
+        return str(set_it if event.after else cleared)
+    if kind == EventKind.DELIVERY and event.field == "failed":
+        details = event.after if isinstance(event.after, dict) else {}
+        return _("could not deliver the mail to %(recipients)s: %(error)s") % {
+            "recipients": _value(details.get("recipients")),
+            "error": details.get("error") or "—",
+        }
     if kind in {EventKind.FIELD, EventKind.STATUS, EventKind.ASSIGNED}:
         field = event.field or kind
         return _("changed %(field)s from %(before)s to %(after)s") % {
