@@ -130,7 +130,7 @@ def email_rows(s: dict[str, Any], label: str) -> list[list[str]]:
     )
     return [[
         f"Email ingestion, {runs[0]['messages']:,} messages (half new, half replies), "
-        f"`tessera worker --concurrency {block.get('worker_concurrency', '?')}`",
+        f"{block.get('worker_processes', 1)} x `tessera worker --concurrency {block.get('worker_concurrency', '?')}`",
         label,
         f"{m['per_s']:.1f} messages/s end to end; per message (its ingest job) {_lat(m)}; "
         f"replies on the right ticket {right}/{replies}",

@@ -298,7 +298,8 @@ def email_workload(n: int, args: argparse.Namespace, url: str, t: dict[str, Any]
                                 threads[r * per_round:(r + 1) * per_round])
         limit_runs.append(email_ingest.limit_parse(batch))
         connections.close_all()
-        res = email_ingest.tessera_round(url, mailbox, batch, concurrency=args.worker_concurrency)
+        res = email_ingest.tessera_round(url, mailbox, batch, concurrency=args.worker_concurrency,
+                                         processes=args.worker_processes)
         tessera_runs.append(res)
         check = res["check"]
         log(f"email round {r + 1}: tessera {res['per_s']:.1f} messages/s (store {res['store_seconds']:.1f} s, "
@@ -306,6 +307,7 @@ def email_workload(n: int, args: argparse.Namespace, url: str, t: dict[str, Any]
             f"right {check['replies_threaded_right']}/{check['replies']}; stdlib parse {limit_runs[-1]['per_s']:.0f}/s")
     size["tessera_email"] = aggregate(tessera_runs, ("per_s", *LAT_KEYS))
     size["tessera_email"]["worker_concurrency"] = args.worker_concurrency
+    size["tessera_email"]["worker_processes"] = args.worker_processes
     size["tessera_email"]["ready_jobs_before"] = pending
     size["limit_email_parse"] = aggregate(limit_runs, ("per_s", *LAT_KEYS))
     if peer_runs:
@@ -459,7 +461,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--email-rounds", type=int,
                    help="rounds of 1,000 messages per side (default --runs; --quick 1)")
     p.add_argument("--worker-concurrency", type=int, default=email_ingest.WORKER_CONCURRENCY,
-                   help="threads of the `tessera worker` that processes the mail (default 4, as deployed)")
+                   help="threads of each `tessera worker` process that processes the mail (default 2)")
+    p.add_argument("--worker-processes", type=int, default=email_ingest.WORKER_PROCESSES,
+                   help="`tessera worker` processes (default 2: one per core, as deployed)")
     p.add_argument("--rules-reps", type=int, help="events per kind, rule configuration and round (default 40; --quick 12)")
     a = p.parse_args(argv)
     a.sizes = list(iter_sizes(a.sizes or ("10k" if a.quick else "10k,100k")))

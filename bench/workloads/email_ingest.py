@@ -5,8 +5,9 @@ A round does what a production site does with a burst of mail (docs/operations.m
 1. **Store.** ``channels.ingest.store_raw`` for each message, in arrival order, in this process:
    what the SMTP listener (``tessera smtp_server``) or the IMAP fetcher does before it answers
    250 or flags the mail. The raw bytes and their processing job commit together.
-2. **Process.** ``tessera worker --burst --concurrency 4 --no-scheduler`` as its own process,
-   the worker command operations.md deploys (``--concurrency 4``), run until no job is due: the
+2. **Process.** ``tessera worker --burst --concurrency 2 --no-scheduler`` in two processes, one
+   per core as operations.md deploys workers (threads of one process share one core's worth of
+   Python, so a host runs a worker process per core), run until no job is due: the
    ``process_inbound`` jobs (parse, classify, contact, threading, one ticket action) and every
    job they lead to (``process_ticket_events``: the default rules, which acknowledge new
    requests by mail, assignment, SLA clocks, the search document; and the ``deliver`` jobs of
@@ -37,7 +38,8 @@ from bench.server import tessera_env
 from bench.stats import latency_summary
 
 K = 1000
-WORKER_CONCURRENCY = 4  # docs/operations.md: ``tessera worker --concurrency 4``
+WORKER_CONCURRENCY = 2  # threads per worker process
+WORKER_PROCESSES = 2  # docs/operations.md: one ``tessera worker`` process per core
 OPEN_STATUSES = ("new", "open", "pending", "on_hold", "resolved")
 
 
@@ -123,24 +125,29 @@ def limit_parse(batch: list[mail.Planned]) -> dict[str, Any]:
     return latency_summary(latencies, elapsed)
 
 
-def run_worker_until_drained(database_url: str, concurrency: int) -> dict[str, Any]:
-    """The deployed worker command, in its own process, until no job is due."""
+def run_worker_until_drained(database_url: str, concurrency: int, processes: int = WORKER_PROCESSES) -> dict[str, Any]:
+    """The deployed worker command, in ``processes`` processes of its own, until no job is due."""
     WORK.mkdir(parents=True, exist_ok=True)
     env = tessera_env(database_url)
     t0 = time.perf_counter()
     with open(WORK / "worker.log", "ab") as log:
-        done = subprocess.run(
-            [str(VENV / "bin" / "tessera"), "worker", "--burst", "--no-scheduler",
-             "--concurrency", str(concurrency)],
-            env=env, stdout=subprocess.PIPE, stderr=log, check=False,
-        )
-    if done.returncode != 0:
-        raise RuntimeError(f"tessera worker exited with {done.returncode}; see {WORK / 'worker.log'}")
-    return {"wall_seconds": time.perf_counter() - t0, "summary": done.stdout.decode().strip()}
+        running = [
+            subprocess.Popen(
+                [str(VENV / "bin" / "tessera"), "worker", "--burst", "--no-scheduler",
+                 "--concurrency", str(concurrency)],
+                env=env, stdout=subprocess.PIPE, stderr=log,
+            )
+            for _ in range(processes)
+        ]
+        outputs = [proc.communicate()[0].decode().strip() for proc in running]
+    failed = [proc.returncode for proc in running if proc.returncode != 0]
+    if failed:
+        raise RuntimeError(f"tessera worker exited with {failed[0]}; see {WORK / 'worker.log'}")
+    return {"wall_seconds": time.perf_counter() - t0, "summary": " | ".join(outputs)}
 
 
 def tessera_round(database_url: str, mailbox_id: int, batch: list[mail.Planned], *,
-                  concurrency: int = WORKER_CONCURRENCY) -> dict[str, Any]:
+                  concurrency: int = WORKER_CONCURRENCY, processes: int = WORKER_PROCESSES) -> dict[str, Any]:
     from django.db import connections
     from django.db.models import Max
 
@@ -162,7 +169,7 @@ def tessera_round(database_url: str, mailbox_id: int, batch: list[mail.Planned],
         raw_ids[item.message_id] = row.pk
     store_seconds = time.perf_counter() - t0
     connections.close_all()
-    worker = run_worker_until_drained(database_url, concurrency)
+    worker = run_worker_until_drained(database_url, concurrency, processes)
     jobs = list(
         Job.objects.filter(pk__gte=first_job).values_list(
             "task_path", "status", "args", "last_attempted_at", "finished_at"
