@@ -80,6 +80,12 @@ def fresh_database(url: str, template: str) -> None:
     from django.db import connections
 
     connections.close_all()
+    for conn in connections.all():
+        # With Django's connection pool, close_all() only hands connections back to the pool;
+        # the DROP below would then kill them under the pool's feet.
+        close_pool = getattr(conn, "close_pool", None)
+        if close_pool is not None:
+            close_pool()
     name = _db_name(url)
     _admin(
         url,
