@@ -8,7 +8,9 @@ misbehaving later.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,10 +61,19 @@ class Env:
     list_counts_seconds: int = 10
     mailgun_signing_key: str = ""
     inbound_webhook_secret: str = ""
+    # Amazon SES inbound: SNS topics accepted (empty: any topic whose message Amazon signed),
+    # and the hosts SNS signing certificates and subscription confirmations may come from.
+    ses_topic_arns: list[str] = field(default_factory=list)
+    sns_host_pattern: str = r"sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?"
     csrf_trusted_origins: list[str] = field(default_factory=list)
     # Fernet keys for secrets stored in the database, newest first (older ones only decrypt);
     # empty: one key derived from the secret key.
     field_keys: list[str] = field(default_factory=list)
+    # Non-public networks (CIDRs) mailbox hosts may point at: an on-premises mail server.
+    mail_allowed_networks: list[str] = field(default_factory=list)
+    # authserv-ids of our own receiving MTA(s): their Authentication-Results headers are the
+    # only ones believed when a forward claims to come from an agent (channels/email/authresults).
+    mail_authserv_ids: list[str] = field(default_factory=list)
 
 
 def read_env(environ: os._Environ[str] | dict[str, str] | None = None) -> Env:
@@ -115,6 +126,28 @@ def read_env(environ: os._Environ[str] | dict[str, str] | None = None) -> Env:
                 "TESSERA_FIELD_KEY must hold Fernet keys (32 bytes, URL-safe base64), comma-separated"
             )
 
+    mail_networks = [n.strip() for n in env.get("TESSERA_MAIL_ALLOWED_NETWORKS", "").split(",") if n.strip()]
+    for network in mail_networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ConfigError(f"TESSERA_MAIL_ALLOWED_NETWORKS: {network!r} is not a network (CIDR)") from None
+
+    ses_topics = [t.strip() for t in env.get("TESSERA_SES_TOPIC_ARNS", "").split(",") if t.strip()]
+    for topic in ses_topics:
+        if not topic.startswith("arn:") or topic.count(":") != 5:
+            raise ConfigError(f"TESSERA_SES_TOPIC_ARNS: {topic!r} is not an SNS topic ARN")
+    sns_host_pattern = env.get("TESSERA_SNS_HOST_PATTERN", "").strip() or Env.sns_host_pattern
+    try:
+        re.compile(sns_host_pattern)
+    except re.error as exc:
+        raise ConfigError(f"TESSERA_SNS_HOST_PATTERN is not a regular expression: {exc}") from None
+
+    authserv_ids = [i.strip() for i in env.get("TESSERA_MAIL_AUTHSERV_ID", "").split(",") if i.strip()]
+    for authserv_id in authserv_ids:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", authserv_id):
+            raise ConfigError(f"TESSERA_MAIL_AUTHSERV_ID: {authserv_id!r} is not an authserv-id (a host name)")
+
     hosts = [h.strip() for h in env.get("TESSERA_ALLOWED_HOSTS", "").split(",") if h.strip()]
     if not hosts:
         hosts = ["127.0.0.1", "localhost", "[::1]", "testserver"]
@@ -145,12 +178,16 @@ def read_env(environ: os._Environ[str] | dict[str, str] | None = None) -> Env:
         reply_domain=env.get("TESSERA_REPLY_DOMAIN", "tessera.localhost"),
         mailgun_signing_key=env.get("TESSERA_MAILGUN_SIGNING_KEY", ""),
         inbound_webhook_secret=env.get("TESSERA_INBOUND_WEBHOOK_SECRET", ""),
+        ses_topic_arns=ses_topics,
+        sns_host_pattern=sns_host_pattern,
         db_pool_size=_int("TESSERA_DB_POOL_SIZE", env.get("TESSERA_DB_POOL_SIZE", "10"), minimum=1),
         list_counts_seconds=_int(
             "TESSERA_LIST_COUNTS_SECONDS", env.get("TESSERA_LIST_COUNTS_SECONDS", "10")
         ),
         csrf_trusted_origins=[site_url],
         field_keys=field_keys,
+        mail_allowed_networks=mail_networks,
+        mail_authserv_ids=authserv_ids,
     )
 
 

@@ -211,6 +211,13 @@ TESSERA = {
     "REPLY_DOMAIN": ENV.reply_domain,
     "LIST_COUNTS_SECONDS": ENV.list_counts_seconds,
     "FIELD_KEYS": ENV.field_keys,
+    # Amazon SES inbound (/inbound/amazon-ses/): see tessera.channels.sns. Only https: the
+    # certificate is trusted because TLS proved it came from Amazon's host.
+    "SES_TOPIC_ARNS": ENV.ses_topic_arns,
+    "SNS_HOST_PATTERN": ENV.sns_host_pattern,
+    "SNS_URL_SCHEMES": ["https"],
+    "MAIL_ALLOWED_NETWORKS": ENV.mail_allowed_networks,
+    "MAIL_AUTHSERV_IDS": ENV.mail_authserv_ids,
 }
 
 LOGGING = {

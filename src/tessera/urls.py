@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("inbound/mailgun/", webhooks.mailgun_inbound, name="inbound-mailgun"),
     path("inbound/sendgrid/", webhooks.sendgrid_inbound, name="inbound-sendgrid"),
     path("inbound/postmark/", webhooks.postmark_inbound, name="inbound-postmark"),
+    path("inbound/amazon-ses/", webhooks.amazon_ses_inbound, name="inbound-amazon-ses"),
     path("desk/admin/rules/", include("tessera.rules.urls")),
     path("desk/", include("tessera.agent_ui.urls")),
     path("portal/", include("tessera.portal.urls")),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tessera.accounts.models import Availability, ClosingPolicy, Department, Role
+from tessera.channels.models import AfterCommit, ImapSecurity, MailboxKind
 from tessera.tickets.models import FieldType
 
 STAFF_ROLE_CHOICES = [(r.value, r.label) for r in (Role.ADMIN, Role.AGENT, Role.LIGHT_AGENT)]
@@ -79,3 +80,48 @@ class AvailabilityForm(forms.Form):
         if moment <= local_now:
             moment = datetime.combine(local_now.date() + timedelta(days=1), until, tzinfo=zone)
         return moment
+
+
+class MailboxForm(forms.Form):
+    """A mailbox's settings. The secrets are never filled in: blank keeps what is stored."""
+
+    name = forms.CharField(max_length=120, label=_("Name"))
+    department = forms.ModelChoiceField(queryset=Department.objects.order_by("name"), label=_("Department"))
+    address = forms.EmailField(required=False, label=_("Address customers write to"))
+    kind = forms.ChoiceField(choices=MailboxKind.choices, label=_("How mail arrives"))
+    imap_host = forms.CharField(max_length=255, required=False, label=_("IMAP server"))
+    imap_port = forms.IntegerField(min_value=1, max_value=65535, initial=993, label=_("Port"))
+    imap_security = forms.ChoiceField(choices=ImapSecurity.choices, label=_("Connection security"))
+    username = forms.CharField(max_length=255, required=False, label=_("User name"))
+    password = forms.CharField(
+        max_length=4096,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        label=_("Password"),
+        help_text=_("Leave blank to keep the stored one."),
+    )
+    clear_password = forms.BooleanField(required=False, label=_("Remove the stored password"))
+    oauth2_access_token = forms.CharField(
+        max_length=4096,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        label=_("OAuth2 access token (XOAUTH2)"),
+        help_text=_("Used instead of the password when set. Leave blank to keep the stored one."),
+    )
+    clear_oauth2_access_token = forms.BooleanField(required=False, label=_("Remove the stored token"))
+    folder = forms.CharField(max_length=255, initial="INBOX", label=_("Folder to fetch"))
+    after_commit = forms.ChoiceField(choices=AfterCommit.choices, label=_("After a mail is stored"))
+    move_to_folder = forms.CharField(max_length=255, required=False, label=_("Move to folder"))
+    is_active = forms.BooleanField(required=False, initial=True, label=_("Active"))
+
+    SECRETS = ("password", "oauth2_access_token")
+
+    def changes(self) -> dict[str, Any]:
+        """The cleaned data as the mailbox actions take it: None keeps a secret, "" removes it."""
+        data = dict(self.cleaned_data)
+        for secret in self.SECRETS:
+            remove = data.pop(f"clear_{secret}", False)
+            data[secret] = "" if remove else (data[secret] or None)
+        return data

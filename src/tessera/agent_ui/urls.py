@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tessera.agent_ui import agent_views, contact_views, settings_views, sla_views, views
+from tessera.agent_ui import (
+    agent_views,
+    contact_views,
+    mailbox_views,
+    settings_views,
+    sla_views,
+    views,
+)
 
 app_name = "desk"
 
@@ -36,6 +43,10 @@ urlpatterns = [
     path("settings/sla/<int:policy_id>", sla_views.sla_index, name="sla_policy"),
     path("settings/sla/<int:policy_id>/delete", sla_views.sla_delete, name="sla_delete"),
     path("settings/distribution/<int:department_id>", sla_views.distribution_save, name="distribution"),
+    path("settings/mailboxes/", mailbox_views.mailbox_index, name="mailboxes"),
+    path("settings/mailboxes/<int:mailbox_id>", mailbox_views.mailbox_edit, name="mailbox"),
+    path("settings/mailboxes/<int:mailbox_id>/check", mailbox_views.mailbox_check, name="mailbox_check"),
+    path("settings/mailboxes/<int:mailbox_id>/delete", mailbox_views.mailbox_delete, name="mailbox_delete"),
     path("settings/mail/<int:raw_id>/replay", settings_views.mail_replay, name="mail_replay"),
     path("me/availability", agent_views.post_availability, name="availability"),
     path("agents/<int:agent_id>/hours", agent_views.agent_hours, name="agent_hours"),

@@ -1,10 +1,8 @@
 """Calling rule webhooks: signed, SSRF-safe, without following redirects.
 
-SSRF: the host is resolved once, every address it resolves to must be public (not loopback,
-private, link-local, multicast, reserved or unspecified) unless it falls inside
+SSRF: see :mod:`tessera.core.netguard`. Addresses outside the public internet must fall inside
 ``TESSERA_WEBHOOK_ALLOWED_NETWORKS`` (a list of CIDRs, e.g. ``["10.20.0.0/16"]`` for an
-intranet CRM), and the connection goes to that checked address: a DNS answer that changes
-between check and connect (rebinding) cannot redirect the request.
+intranet CRM), and the connection goes to the checked address.
 
 Signature: ``X-Tessera-Signature: sha256=<hex>``, the HMAC-SHA256 of ``<timestamp>.<body>``
 with ``TESSERA_WEBHOOK_SECRET`` (default: derived from ``SECRET_KEY``), and the timestamp in
@@ -16,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
-import ipaddress
 import socket
 import ssl
 from collections.abc import Mapping
@@ -25,10 +22,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from tessera.core import netguard
+from tessera.core.netguard import IPAddress, IPNetwork
+
 TIMEOUT_SECONDS = 10
 MAX_RESPONSE_BYTES = 64 * 1024
 
-type IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class WebhookRefused(Exception):
@@ -57,45 +56,18 @@ def sign(body: bytes, timestamp: str, key: bytes | None = None) -> str:
     return "sha256=" + digest.hexdigest()
 
 
-def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(n, strict=False) for n in getattr(settings, "TESSERA_WEBHOOK_ALLOWED_NETWORKS", [])]
-
-
-def is_public(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return is_public(address.ipv4_mapped)
-    return not (
-        address.is_loopback
-        or address.is_private
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-        or not address.is_global
-    )
-
-
-def check_address(address: IPAddress) -> None:
-    if is_public(address):
-        return
-    if any(address in network for network in allowed_networks()):
-        return
-    raise WebhookRefused(f"{address} is not a public address (allow it in TESSERA_WEBHOOK_ALLOWED_NETWORKS)")
+def allowed_networks() -> list[IPNetwork]:
+    return netguard.parse_networks(getattr(settings, "TESSERA_WEBHOOK_ALLOWED_NETWORKS", []))
 
 
 def resolve(host: str, port: int) -> IPAddress:
     """The address to connect to, after checking every address the host resolves to."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise WebhookFailed(f"cannot resolve {host}: {exc}") from exc
-    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-    if not addresses:
-        raise WebhookFailed(f"{host} has no address")
-    # All of them: a host with one public and one private record must not get through.
-    for address in addresses:
-        check_address(address)
-    return addresses[0]
+        return netguard.resolve_checked(host, port, allowed_networks(), "TESSERA_WEBHOOK_ALLOWED_NETWORKS")
+    except netguard.AddressRefused as exc:
+        raise WebhookRefused(str(exc)) from exc
+    except netguard.ResolveFailed as exc:
+        raise WebhookFailed(str(exc)) from exc
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):

@@ -50,6 +50,38 @@ def test_settings_matrix(desk: dict[str, Any], who: str, method: str, path: str,
         assert not CustomField.objects.exists()
 
 
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize(
+    ("method", "path", "admin_status"),
+    [
+        ("get", "/desk/settings/mailboxes/", 200),
+        ("get", "/desk/settings/mailboxes/{m}", 200),
+        ("get", "/desk/settings/mailboxes/999999", 404),
+        ("post", "/desk/settings/mailboxes/", 302),
+        ("post", "/desk/settings/mailboxes/{m}", 302),
+        ("post", "/desk/settings/mailboxes/{m}/check", 302),
+        ("post", "/desk/settings/mailboxes/{m}/delete", 302),
+        ("get", "/desk/settings/mailboxes/{m}/check", 405),
+        ("get", "/desk/settings/mailboxes/{m}/delete", 405),
+    ],
+)
+def test_mailbox_settings_matrix(desk: dict[str, Any], who: str, method: str, path: str, admin_status: int) -> None:
+    from tessera.channels.models import Mailbox, MailboxKind
+
+    mailbox = Mailbox.objects.create(name="Hỗ trợ", department=desk["support"], kind=MailboxKind.SMTP,
+                                     address="hotro@example.test")
+    url = path.format(m=mailbox.pk)
+    data = {"m-name": "Đơn hàng", "m-department": desk["billing"].pk, "m-address": "orders@example.test",
+            "m-kind": "smtp", "m-imap_port": "993", "m-imap_security": "ssl", "m-folder": "INBOX",
+            "m-after_commit": "seen", "m-is_active": "on"}
+    client = client_for(desk, who)
+    response = client.get(url) if method == "get" else client.post(url, data)
+    expected = admin_status if who == "admin" else ADMIN_ONLY[who]
+    assert response.status_code == expected
+    if who != "admin":
+        assert list(Mailbox.objects.values_list("name", "address")) == [("Hỗ trợ", "hotro@example.test")]
+
+
 def test_admin_creates_department_agent_and_field(desk: dict[str, Any]) -> None:
     client: Client = client_for(desk, "admin")
     client.post("/desk/settings/departments/new", {"d-name": "Hỗ trợ kỹ thuật", "d-closing_policy": "customer", "d-is_active": "on"})

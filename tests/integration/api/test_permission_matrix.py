@@ -6,6 +6,7 @@ OpenAPI document, so an endpoint added without a row here fails the suite.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from tessera.accounts.actions import create_api_token
 from tessera.accounts.models import ContactIdentity
 from tessera.api.v1.app import api
+from tessera.channels.models import ImapSecurity, Mailbox, MailboxKind
 from tessera.tickets.models import TicketLink
 
 from .conftest import PERSONAS
@@ -36,6 +38,14 @@ class Row:
 
 def ticket_path(suffix: str = "") -> Callable[[World], str]:
     return lambda w: f"/tickets/{w['t'].number}{suffix}"
+
+
+def mailbox_path(suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/mailboxes/{w['mailbox'].pk}{suffix}"
+
+
+def admin_only(status: int) -> tuple[int, int, int, int, int, int, int]:
+    return (401, 403, 403, 403, 403, 403, status)
 
 
 ROWS: list[Row] = [
@@ -100,6 +110,16 @@ ROWS: list[Row] = [
     Row("GET", "/agents", lambda w: "/agents", None, (401, 403, 403, 200, 200, 403, 200)),
     Row("GET", "/agents/{user_id}", lambda w: f"/agents/{w['agent'].pk}", None, (401, 403, 403, 200, 200, 403, 200)),
     Row("GET", "/tags", lambda w: "/tags", None, (401, 403, 403, 200, 200, 200, 200)),
+    # Mailboxes hold the desk's mail credentials: administrators only, for reading too.
+    Row("GET", "/mailboxes", lambda w: "/mailboxes", None, admin_only(200)),
+    Row("POST", "/mailboxes", lambda w: "/mailboxes",
+        lambda w: {"name": "Đơn hàng", "department": w["support"].pk, "kind": "smtp", "address": "orders@example.test"},
+        admin_only(201)),
+    Row("GET", "/mailboxes/{mailbox_id}", mailbox_path(), None, admin_only(200)),
+    Row("PATCH", "/mailboxes/{mailbox_id}", mailbox_path(), lambda w: {"name": "Zgłoszenia"}, admin_only(200)),
+    Row("DELETE", "/mailboxes/{mailbox_id}", mailbox_path(), None, admin_only(204)),
+    # The world's mailbox points at a closed local port: the check answers, saying it failed.
+    Row("POST", "/mailboxes/{mailbox_id}/check", mailbox_path("/check"), None, admin_only(200)),
 ]
 
 
@@ -133,7 +153,14 @@ def world(desk: dict[str, Any], make_ticket: Callable[..., Any]) -> World:
     t.refresh_from_db()
     spare_token, _ = create_api_token(desk["customer_a"], "spare", "read")
     identity = ContactIdentity.objects.create(contact=desk["contact_a"], kind="phone", value="+84912345678")
-    return {**desk, "t": t, "t2": t2, "solved": solved, "link": link, "spare_token": spare_token, "identity": identity}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    mailbox = Mailbox.objects.create(
+        name="Hỗ trợ", department=desk["support"], kind=MailboxKind.IMAP, imap_host="127.0.0.1",
+        imap_port=closed_port, imap_security=ImapSecurity.PLAIN, username="hotro", password="secret",
+    )
+    return {**desk, "mailbox": mailbox, "t": t, "t2": t2, "solved": solved, "link": link, "spare_token": spare_token, "identity": identity}
 
 
 @pytest.mark.parametrize(
@@ -150,5 +177,10 @@ def test_permission_matrix(row: Row, persona: str, world: World, as_: Any) -> No
     assert status == expected, f"{row.method} {row.path(world)} as {persona}: {status} {body}"
     if status >= 400:
         assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "field"}
+    if row.route.startswith("/mailboxes") and status != 200:
+        assert "secret" not in str(body)
+    if row.route.startswith("/mailboxes") and status >= 400:
+        assert Mailbox.objects.filter(pk=world["mailbox"].pk, name="Hỗ trợ").exists(), "a refused call changed it"
+        assert not Mailbox.objects.filter(name="Đơn hàng").exists()
     if row.method == "DELETE" and row.route.endswith("{link_id}") and status != 204:
         assert TicketLink.objects.filter(pk=world["link"].pk).exists(), "a refused unlink removed the link"

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 
-from tessera.api.v1 import account, contacts, directory, errors, organisations, tickets
+from tessera.api.v1 import account, contacts, directory, errors, mailboxes, organisations, tickets
 from tessera.api.v1.auth import PrincipalThrottle, SessionAuth, TokenAuth
 
 
@@ -67,3 +67,4 @@ api.add_router("", tickets.router)
 api.add_router("", contacts.router)
 api.add_router("", organisations.router)
 api.add_router("", directory.router)
+api.add_router("", mailboxes.router)

@@ -1,0 +1,70 @@
+"""Where the server may open connections on an administrator's or a stranger's say-so.
+
+Rule webhooks and mailbox hosts are addresses typed by people; without a check they turn the
+server into a probe of its own network (cloud metadata at 169.254.169.254, an internal admin
+port, the database). A host is resolved once, every address it resolves to must be public
+(not loopback, private, link-local, multicast, reserved or unspecified) unless it falls inside
+networks the operator allowed, and the caller then connects to that checked address, so a DNS
+answer that changes between check and connect (rebinding) cannot redirect it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable, Sequence
+
+type IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+type IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class AddressRefused(Exception):
+    """The destination is not allowed; retrying will not help."""
+
+
+class ResolveFailed(OSError):
+    """The host name has no address right now (may be transient)."""
+
+
+def parse_networks(values: Iterable[str]) -> list[IPNetwork]:
+    return [ipaddress.ip_network(value.strip(), strict=False) for value in values if value.strip()]
+
+
+def is_public(address: IPAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return is_public(address.ipv4_mapped)
+    return not (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+def check_address(address: IPAddress, allowed: Sequence[IPNetwork], setting: str) -> None:
+    if is_public(address):
+        return
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if any(address in network for network in allowed):
+        return
+    raise AddressRefused(f"{address} is not a public address (allow its network in {setting})")
+
+
+def resolve_checked(host: str, port: int, allowed: Sequence[IPNetwork], setting: str) -> IPAddress:
+    """The address to connect to, after checking every address the host resolves to."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ResolveFailed(f"cannot resolve {host}: {exc}") from exc
+    # Scope ids ("fe80::1%eth0") are dropped: the check is about the address itself.
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+    if not addresses:
+        raise ResolveFailed(f"{host} has no address")
+    # All of them: a host with one public and one private record must not get through.
+    for address in addresses:
+        check_address(address, allowed, setting)
+    return addresses[0]
