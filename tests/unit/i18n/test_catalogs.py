@@ -27,7 +27,7 @@ SAME_AS_ENGLISH = {
     "*": {"API", "Facebook", "LINE", "SLA", "SMS", "STARTTLS", "Telegram", "Twitter", "WhatsApp", "Zalo"},
     "vi": {"Email"},
     "th": set(),
-    "pl": {"Administrator", "Operator", "Problem", "Status", "System", "Tag"},
+    "pl": {"Administrator", "Operator", "Port", "Problem", "Status", "System", "Tag"},
 }
 
 
