@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from tessera.agent_ui.settings_forms import MailboxForm
 from tessera.agent_ui.views import _actor
 from tessera.channels import mailboxes
 from tessera.channels.models import Mailbox
+from tessera.core import time
 from tessera.core.errors import NotFound, TesseraError
 from tessera.web.decorators import admin_required
 
@@ -39,9 +40,16 @@ def _provider_urls() -> list[tuple[str, str]]:
     return urls
 
 
+def _redirect_uri() -> str:
+    # From the configured site URL, never the request's Host header: the provider compares it
+    # with the one registered for the app, and a forged Host must not redirect codes elsewhere.
+    return str(settings.TESSERA["SITE_URL"]).rstrip("/") + reverse("desk:mailbox_oauth_callback")
+
+
 def _initial(mailbox: Mailbox) -> dict[str, Any]:
     keys = ("name", "address", "kind", "imap_host", "imap_port", "imap_security", "username", "folder",
-            "after_commit", "move_to_folder", "is_active")
+            "after_commit", "move_to_folder", "is_active", "oauth2_provider", "oauth2_client_id",
+            "oauth2_authorize_url", "oauth2_token_url", "oauth2_scope")
     return {**{key: getattr(mailbox, key) for key in keys}, "department": mailbox.department_id}
 
 
@@ -53,6 +61,7 @@ def _page(request: HttpRequest, form: MailboxForm, editing: Mailbox | None, *, s
         "editing": editing,
         "error": error,
         "provider_urls": _provider_urls(),
+        "oauth_redirect_uri": _redirect_uri(),
     }
     return render(request, "agent_ui/mailboxes.html", context, status=status)
 
@@ -143,3 +152,53 @@ def mailbox_delete(request: HttpRequest, mailbox_id: int) -> HttpResponse:
         return redirect("desk:mailbox", mailbox_id=mailbox_id)
     messages.success(request, _("Mailbox deleted."))
     return redirect("desk:mailboxes")
+
+
+_SESSION_KEY = "mailbox_oauth"
+# How long a started sign-in may take before its state is forgotten.
+_SIGN_IN_SECONDS = 15 * 60
+
+
+@admin_required
+@require_POST
+def mailbox_oauth_start(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    mailbox = _mailbox_or_404(request, mailbox_id)
+    try:
+        authorization = mailboxes.start_authorization(_actor(request), mailbox, _redirect_uri())
+    except TesseraError as error:
+        messages.error(request, error.message)
+        return redirect("desk:mailbox", mailbox_id=mailbox.pk)
+    # The state ties the provider's answer to this admin's session and this mailbox; the PKCE
+    # verifier never leaves the server.
+    pending = {
+        key: value for key, value in request.session.get(_SESSION_KEY, {}).items()
+        if value.get("started", 0) > time.now().timestamp() - _SIGN_IN_SECONDS
+    }
+    pending[authorization.state] = {
+        "mailbox": mailbox.pk, "verifier": authorization.verifier, "started": time.now().timestamp(),
+    }
+    request.session[_SESSION_KEY] = pending
+    return HttpResponseRedirect(authorization.url)
+
+
+@admin_required
+def mailbox_oauth_callback(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(_SESSION_KEY, {})
+    entry = pending.pop(str(request.GET.get("state", "")), None)
+    request.session[_SESSION_KEY] = pending
+    if entry is None or entry.get("started", 0) < time.now().timestamp() - _SIGN_IN_SECONDS:
+        messages.error(request, _("This sign-in was not started here or took too long; start it again."))
+        return redirect("desk:mailboxes")
+    mailbox = _mailbox_or_404(request, int(entry["mailbox"]))
+    if request.GET.get("error"):
+        messages.error(request, _("The provider did not grant access: %(error)s")
+                       % {"error": str(request.GET.get("error_description") or request.GET["error"])[:300]})
+        return redirect("desk:mailbox", mailbox_id=mailbox.pk)
+    try:
+        mailboxes.finish_authorization(_actor(request), mailbox, str(request.GET.get("code", ""))[:4096],
+                                       _redirect_uri(), str(entry["verifier"]))
+    except TesseraError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Signed in: the mailbox's access token will be renewed automatically."))
+    return redirect("desk:mailbox", mailbox_id=mailbox.pk)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tessera.accounts.models import Availability, ClosingPolicy, Department, Role
-from tessera.channels.models import AfterCommit, ImapSecurity, MailboxKind
+from tessera.channels.models import AfterCommit, ImapSecurity, MailboxKind, OAuth2Provider
 from tessera.tickets.models import FieldType
 
 STAFF_ROLE_CHOICES = [(r.value, r.label) for r in (Role.ADMIN, Role.AGENT, Role.LIGHT_AGENT)]
@@ -111,12 +111,32 @@ class MailboxForm(forms.Form):
         help_text=_("Used instead of the password when set. Leave blank to keep the stored one."),
     )
     clear_oauth2_access_token = forms.BooleanField(required=False, label=_("Remove the stored token"))
+    oauth2_provider = forms.ChoiceField(
+        choices=[("", "—"), *OAuth2Provider.choices], required=False, label=_("OAuth2 provider"),
+        help_text=_("With an OAuth2 app the access token is renewed automatically after you sign in once."),
+    )
+    oauth2_client_id = forms.CharField(max_length=255, required=False, label=_("OAuth2 client id"))
+    oauth2_client_secret = forms.CharField(
+        max_length=4096,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        label=_("OAuth2 client secret"),
+        help_text=_("Leave blank to keep the stored one."),
+    )
+    clear_oauth2_client_secret = forms.BooleanField(required=False, label=_("Remove the stored client secret"))
+    oauth2_authorize_url = forms.CharField(
+        max_length=500, required=False, label=_("Authorization URL"),
+        help_text=_("Only to replace the provider's (for example with a Microsoft tenant id)."),
+    )
+    oauth2_token_url = forms.CharField(max_length=500, required=False, label=_("Token URL"))
+    oauth2_scope = forms.CharField(max_length=500, required=False, label=_("Scope"))
     folder = forms.CharField(max_length=255, initial="INBOX", label=_("Folder to fetch"))
     after_commit = forms.ChoiceField(choices=AfterCommit.choices, label=_("After a mail is stored"))
     move_to_folder = forms.CharField(max_length=255, required=False, label=_("Move to folder"))
     is_active = forms.BooleanField(required=False, initial=True, label=_("Active"))
 
-    SECRETS = ("password", "oauth2_access_token")
+    SECRETS = ("password", "oauth2_access_token", "oauth2_client_secret")
 
     def changes(self) -> dict[str, Any]:
         """The cleaned data as the mailbox actions take it: None keeps a secret, "" removes it."""

@@ -13,27 +13,24 @@ import contextlib
 import imaplib
 import socket
 import ssl
-from typing import Any, cast
+from typing import Any
 
-from django.conf import settings
 from imap_tools import BaseMailBox
-from imap_tools.errors import MailboxStarttlsError
+from imap_tools.errors import MailboxLoginError, MailboxStarttlsError
 from imap_tools.utils import check_command_status
 
+from tessera.channels import oauth2
+from tessera.channels.egress import SETTING, allowed_networks
 from tessera.channels.models import ImapSecurity, Mailbox
-from tessera.channels.secret_fields import UndecryptableSecret
 from tessera.core import netguard
 
-SETTING = "TESSERA_MAIL_ALLOWED_NETWORKS"
+
+class LoginRefused(Exception):
+    """The server refused the user name with the password or token."""
 
 
 class ImapSecretError(OSError):
     """The mailbox's stored credentials cannot be decrypted with the configured keys."""
-
-
-def allowed_networks() -> list[netguard.IPNetwork]:
-    configured = cast("list[str]", settings.TESSERA.get("MAIL_ALLOWED_NETWORKS", []))
-    return netguard.parse_networks(configured)
 
 
 def tls_context() -> ssl.SSLContext:
@@ -83,29 +80,50 @@ def open_session(mailbox: Mailbox, *, timeout: float, select: bool = True) -> Ba
     """A logged-in session, with the mailbox's folder selected (read-write) unless told not to.
 
     Raises :class:`ImapSecretError`, :class:`netguard.AddressRefused`,
-    :class:`netguard.ResolveFailed`, ``OSError``/``ssl.SSLError`` or imap-tools' errors.
+    :class:`netguard.ResolveFailed`, :class:`oauth2.OAuthError`, ``OSError``/``ssl.SSLError``
+    or imap-tools' errors.
     """
-    if isinstance(mailbox.password, UndecryptableSecret) or isinstance(
-        mailbox.oauth2_access_token, UndecryptableSecret
-    ):
+    if mailbox.undecryptable_secrets():
         # Said before connecting: a login refused for an empty password would hide the cause.
         raise ImapSecretError(
             f"the credentials of mailbox {mailbox.name!r} cannot be decrypted: TESSERA_FIELD_KEY "
             "or TESSERA_SECRET_KEY changed without tessera rotate_field_keys"
         )
     address = netguard.resolve_checked(mailbox.imap_host, mailbox.imap_port, allowed_networks(), SETTING)
-    client = PinnedMailBox(mailbox.imap_host, mailbox.imap_port, str(address), mailbox.imap_security, timeout)
+    oauth2.ensure_fresh(mailbox)
+    client = _logged_in(mailbox, str(address), timeout)
     try:
-        if mailbox.oauth2_access_token:
-            client.xoauth2(mailbox.username, mailbox.oauth2_access_token, initial_folder=None)
-        else:
-            client.login(mailbox.username, mailbox.password, initial_folder=None)
         if select:
             client.folder.set(mailbox.folder)
     except BaseException:
         _quietly_logout(client)
         raise
     return client
+
+
+def _logged_in(mailbox: Mailbox, address: str, timeout: float) -> BaseMailBox:
+    for attempt in (1, 2):
+        client = PinnedMailBox(mailbox.imap_host, mailbox.imap_port, address, mailbox.imap_security, timeout)
+        try:
+            if mailbox.oauth2_access_token:
+                client.xoauth2(mailbox.username, mailbox.oauth2_access_token, initial_folder=None)
+            else:
+                client.login(mailbox.username, mailbox.password, initial_folder=None)
+            return client
+        except imaplib.IMAP4.abort:
+            _quietly_logout(client)
+            raise
+        except (MailboxLoginError, imaplib.IMAP4.error) as exc:
+            # LOGIN refusals come as imap-tools' error, AUTHENTICATE (XOAUTH2) ones as imaplib's.
+            _quietly_logout(client)
+            # A token revoked or expired before its announced time: renew once and try again.
+            if attempt == 2 or not (oauth2.uses_refresh(mailbox) and mailbox.oauth2_refresh_token):
+                raise LoginRefused(str(exc)) from exc
+            oauth2.ensure_fresh(mailbox, force=True)
+        except BaseException:
+            _quietly_logout(client)
+            raise
+    raise AssertionError("unreachable")
 
 
 def _quietly_logout(client: Any) -> None:

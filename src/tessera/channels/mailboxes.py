@@ -15,26 +15,29 @@ import re
 import ssl
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
-from imap_tools.errors import ImapToolsError, MailboxLoginError
+from imap_tools.errors import ImapToolsError
 
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import Department
-from tessera.channels.imap_session import SETTING, ImapSecretError, allowed_networks, open_session
+from tessera.channels import oauth2
+from tessera.channels.egress import SETTING, allowed_networks
+from tessera.channels.imap_session import ImapSecretError, LoginRefused, open_session
 from tessera.channels.models import (
     AfterCommit,
     ImapSecurity,
     InboundStatus,
     Mailbox,
     MailboxKind,
+    OAuth2Provider,
     RawInbound,
 )
-from tessera.channels.secret_fields import UndecryptableSecret
 from tessera.core import netguard
 from tessera.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
@@ -89,8 +92,12 @@ def credential_label(mailbox: Mailbox) -> str:
     """What kind of secret is stored, never the secret."""
     if mailbox.kind != MailboxKind.IMAP:
         return "—"
-    if isinstance(mailbox.password, UndecryptableSecret) or isinstance(mailbox.oauth2_access_token, UndecryptableSecret):
+    if mailbox.undecryptable_secrets():
         return _("cannot be decrypted")
+    if oauth2.uses_refresh(mailbox):
+        if mailbox.oauth2_refresh_token:
+            return _("OAuth2 (%(provider)s), signed in") % {"provider": mailbox.get_oauth2_provider_display()}
+        return _("OAuth2 (%(provider)s), waiting for sign-in") % {"provider": mailbox.get_oauth2_provider_display()}
     if mailbox.oauth2_access_token:
         return _("OAuth2 token")
     if mailbox.password:
@@ -169,7 +176,23 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
         clean["imap_security"] = fields["imap_security"]
     if "username" in fields:
         clean["username"] = _text(fields, "username")
-    for secret in ("password", "oauth2_access_token"):
+    if "oauth2_provider" in fields:
+        provider = str(fields["oauth2_provider"] or "")
+        if provider and provider not in OAuth2Provider.values:
+            raise ValidationFailed(_("Unknown OAuth2 provider"), field="oauth2_provider")
+        clean["oauth2_provider"] = provider
+    if "oauth2_client_id" in fields:
+        clean["oauth2_client_id"] = _text(fields, "oauth2_client_id")
+    if "oauth2_scope" in fields:
+        clean["oauth2_scope"] = _text(fields, "oauth2_scope", limit=500)
+    for url_field in ("oauth2_authorize_url", "oauth2_token_url"):
+        if url_field in fields:
+            url = _text(fields, url_field, limit=500)
+            parts = urlsplit(url)
+            if url and (parts.scheme not in {"https", "http"} or not parts.hostname or parts.username):
+                raise ValidationFailed(_("Enter an https URL"), field=url_field)
+            clean[url_field] = url
+    for secret in ("password", "oauth2_access_token", "oauth2_client_secret", "oauth2_refresh_token"):
         if secret in fields and fields[secret] is not None:
             value = str(fields[secret])
             if _CONTROL.search(value) or len(value) > 4096:
@@ -202,7 +225,13 @@ def _validate_whole(mailbox: Mailbox, *, check_host: bool = True) -> None:
         raise ValidationFailed(_("Enter the IMAP server's host name"), field="imap_host")
     if not mailbox.username:
         raise ValidationFailed(_("Enter the user name to log in with"), field="username")
-    if not mailbox.password and not mailbox.oauth2_access_token:
+    if mailbox.oauth2_provider:
+        if not mailbox.oauth2_client_id:
+            raise ValidationFailed(_("Enter the OAuth2 app's client id"), field="oauth2_client_id")
+        urls = oauth2.endpoints(mailbox)
+        if not urls.authorize_url or not urls.token_url:
+            raise ValidationFailed(_("Enter the provider's authorization and token URLs"), field="oauth2_token_url")
+    elif not mailbox.password and not mailbox.oauth2_access_token:
         raise ValidationFailed(_("Enter a password or an OAuth2 access token"), field="password")
     if not mailbox.folder:
         raise ValidationFailed(_("Enter the folder to fetch, e.g. INBOX"), field="folder")
@@ -259,6 +288,7 @@ def update_mailbox(actor: Actor, mailbox: Mailbox, changes: dict[str, Any]) -> M
     clean = _clean(changes)
     before = {key: getattr(mailbox, key) for key in _UID_SCOPE}
     host_before = (mailbox.kind, mailbox.imap_host, mailbox.imap_port)
+    client_before = _oauth_client(mailbox)
     for key, value in clean.items():
         setattr(mailbox, key, value)
     # The host is resolved again only when it changed: renaming a mailbox must not depend on DNS
@@ -270,9 +300,17 @@ def update_mailbox(actor: Actor, mailbox: Mailbox, changes: dict[str, Any]) -> M
         # by Message-ID absorbs mail seen before).
         mailbox.last_uid, mailbox.uidvalidity, mailbox.last_error = 0, None, ""
         fields += ["last_uid", "uidvalidity", "last_error"]
+    if client_before != _oauth_client(mailbox) and not {"oauth2_refresh_token", "oauth2_access_token"} & set(clean):
+        # Tokens belong to the app (and account) that issued them; another app needs a new sign-in.
+        mailbox.oauth2_refresh_token, mailbox.oauth2_access_token, mailbox.oauth2_expires_at = "", "", None
+        fields += ["oauth2_refresh_token", "oauth2_access_token", "oauth2_expires_at"]
     if fields:
         _save(mailbox, update_fields=sorted(set(fields)))
     return mailbox
+
+
+def _oauth_client(mailbox: Mailbox) -> tuple[str, ...]:
+    return (mailbox.oauth2_provider, mailbox.oauth2_client_id, oauth2.endpoints(mailbox).token_url, mailbox.username)
 
 
 def delete_mailbox(actor: Actor, mailbox: Mailbox) -> None:
@@ -281,6 +319,25 @@ def delete_mailbox(actor: Actor, mailbox: Mailbox) -> None:
     if RawInbound.objects.filter(mailbox=mailbox).exists():
         raise Conflict(_("Mail was received through this mailbox; deactivate it instead"), field="mailbox")
     mailbox.delete()
+
+
+def start_authorization(actor: Actor, mailbox: Mailbox, redirect_uri: str) -> oauth2.Authorization:
+    """Where to send the admin to sign in to the mailbox's account at its OAuth2 provider."""
+    _require_admin(actor)
+    try:
+        return oauth2.new_authorization(mailbox, redirect_uri)
+    except oauth2.OAuthError:
+        raise ValidationFailed(_("Choose an OAuth2 provider and enter the app's client id first"),
+                               field="oauth2_provider") from None
+
+
+def finish_authorization(actor: Actor, mailbox: Mailbox, code: str, redirect_uri: str, verifier: str) -> None:
+    _require_admin(actor)
+    try:
+        oauth2.complete_authorization(mailbox, code, redirect_uri, verifier)
+    except oauth2.OAuthError as exc:
+        raise ValidationFailed(_("The OAuth2 provider refused the sign-in: %(error)s") % {"error": exc},
+                               field="oauth2_provider") from None
 
 
 def check_connection(actor: Actor, mailbox: Mailbox) -> ConnectionCheck:
@@ -299,7 +356,9 @@ def check_connection(actor: Actor, mailbox: Mailbox) -> ConnectionCheck:
         return ConnectionCheck(False, _("The host name cannot be resolved"))
     except ImapSecretError:
         return ConnectionCheck(False, _("The stored credentials cannot be decrypted; enter them again"))
-    except MailboxLoginError:
+    except oauth2.OAuthError as exc:
+        return ConnectionCheck(False, _("The OAuth2 provider did not renew the access token: %(error)s") % {"error": exc})
+    except LoginRefused:
         return ConnectionCheck(False, _("The server refused the user name and password or token"))
     except ssl.SSLError as exc:
         return ConnectionCheck(False, _("The secure connection failed: %(reason)s") % {"reason": exc.reason or exc})

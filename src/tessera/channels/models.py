@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tessera.accounts.models import Department
-from tessera.channels.secret_fields import EncryptedTextField
+from tessera.channels.secret_fields import EncryptedTextField, UndecryptableSecret
 from tessera.tickets.models import Message, Ticket
 
 
@@ -69,6 +69,12 @@ class AfterCommit(models.TextChoices):
     MOVE = "move", _("Move to a folder")
 
 
+class OAuth2Provider(models.TextChoices):
+    GOOGLE = "google", _("Google (Gmail, Google Workspace)")
+    MICROSOFT = "microsoft", _("Microsoft 365, Outlook.com")
+    CUSTOM = "custom", _("Another OAuth2 provider")
+
+
 class Mailbox(models.Model):
     """An address customers write to, mapped to the department whose tickets it opens."""
 
@@ -86,6 +92,16 @@ class Mailbox(models.Model):
     password = EncryptedTextField(blank=True)
     # When set, IMAP logs in with XOAUTH2 instead of the password (Gmail, Microsoft 365).
     oauth2_access_token = EncryptedTextField(blank=True)
+    # With an OAuth2 app (client) and a refresh token, the access token above is renewed before
+    # it expires (an hour for Google and Microsoft), so the mailbox keeps working unattended.
+    oauth2_provider = models.CharField(max_length=16, choices=OAuth2Provider.choices, blank=True)
+    oauth2_client_id = models.CharField(max_length=255, blank=True)
+    oauth2_client_secret = EncryptedTextField(blank=True)
+    oauth2_refresh_token = EncryptedTextField(blank=True)
+    oauth2_authorize_url = models.CharField(max_length=500, blank=True)
+    oauth2_token_url = models.CharField(max_length=500, blank=True)
+    oauth2_scope = models.CharField(max_length=500, blank=True)
+    oauth2_expires_at = models.DateTimeField(null=True, blank=True)
     folder = models.CharField(max_length=255, default="INBOX")
     # Fetched mail is never deleted by default: it is flagged \Seen, or moved when told to.
     after_commit = models.CharField(max_length=8, choices=AfterCommit.choices, default=AfterCommit.FLAG_SEEN)
@@ -100,11 +116,17 @@ class Mailbox(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Every encrypted column: key rotation and "cannot be decrypted" checks go through this list.
+    SECRET_FIELDS = ("password", "oauth2_access_token", "oauth2_client_secret", "oauth2_refresh_token")
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def undecryptable_secrets(self) -> list[str]:
+        return [name for name in self.SECRET_FIELDS if isinstance(getattr(self, name), UndecryptableSecret)]
 
 
 class InboundStatus(models.TextChoices):

@@ -10,8 +10,10 @@ answer that changes between check and connect (rebinding) cannot redirect it.
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import socket
+import ssl
 from collections.abc import Iterable, Sequence
 
 type IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -68,3 +70,30 @@ def resolve_checked(host: str, port: int, allowed: Sequence[IPNetwork], setting:
     for address in addresses:
         check_address(address, allowed, setting)
     return addresses[0]
+
+
+class PinnedHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection to ``host`` that goes to the address checked for it, not a fresh lookup."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self._address, self.port), self.timeout)
+        # Certificate and SNI are checked against the host name, not the pinned address.
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+def pinned_connection(scheme: str, host: str, port: int, address: IPAddress, timeout: float) -> http.client.HTTPConnection:
+    connection_class = PinnedHTTPSConnection if scheme == "https" else PinnedHTTPConnection
+    return connection_class(host, port, str(address), timeout)

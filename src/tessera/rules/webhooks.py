@@ -14,8 +14,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
-import socket
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -70,26 +68,6 @@ def resolve(host: str, port: int) -> IPAddress:
         raise WebhookFailed(str(exc)) from exc
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
-
-    def connect(self) -> None:
-        raw = socket.create_connection((self._address, self.port), self.timeout)
-        # Certificate and SNI are checked against the host name, not the pinned address.
-        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
-
-
 def call(url: str, method: str, headers: Mapping[str, str], body: str, *, timestamp: str) -> WebhookResponse:
     """Send one request; raises WebhookRefused (never retry) or WebhookFailed (retry)."""
     parts = urlsplit(url)
@@ -98,8 +76,7 @@ def call(url: str, method: str, headers: Mapping[str, str], body: str, *, timest
     port = parts.port or (443 if parts.scheme == "https" else 80)
     address = resolve(parts.hostname, port)
     payload = body.encode()
-    connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
-    connection = connection_class(parts.hostname, port, str(address), TIMEOUT_SECONDS)
+    connection = netguard.pinned_connection(parts.scheme, parts.hostname, port, address, TIMEOUT_SECONDS)
     sent_headers = {
         **dict(headers),
         "Content-Type": headers.get("Content-Type", "application/json; charset=utf-8"),

@@ -63,7 +63,8 @@ def test_every_desk_route_is_in_a_matrix() -> None:
                        "settings/sla/<int:policy_id>", "settings/sla/<int:policy_id>/delete",
                        "settings/distribution/<int:department_id>", "settings/mailboxes/",
                        "settings/mailboxes/<int:mailbox_id>", "settings/mailboxes/<int:mailbox_id>/check",
-                       "settings/mailboxes/<int:mailbox_id>/delete"}
+                       "settings/mailboxes/<int:mailbox_id>/delete", "settings/mailboxes/<int:mailbox_id>/oauth",
+                       "settings/mailboxes/oauth/callback"}
     # Contacts and new tickets: test_contacts.py.
     settings_routes |= {"tickets/new", "contacts/<int:contact_id>/", "contacts/<int:contact_id>/notes",
                         "contacts/<int:contact_id>/merge"}

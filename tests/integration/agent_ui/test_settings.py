@@ -63,6 +63,10 @@ def test_settings_matrix(desk: dict[str, Any], who: str, method: str, path: str,
         ("post", "/desk/settings/mailboxes/{m}/delete", 302),
         ("get", "/desk/settings/mailboxes/{m}/check", 405),
         ("get", "/desk/settings/mailboxes/{m}/delete", 405),
+        # An SMTP mailbox has no OAuth2 app: the admin is sent back with the reason.
+        ("post", "/desk/settings/mailboxes/{m}/oauth", 302),
+        ("get", "/desk/settings/mailboxes/{m}/oauth", 405),
+        ("get", "/desk/settings/mailboxes/oauth/callback?state=x&code=y", 302),
     ],
 )
 def test_mailbox_settings_matrix(desk: dict[str, Any], who: str, method: str, path: str, admin_status: int) -> None:

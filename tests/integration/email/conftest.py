@@ -29,6 +29,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from tests.integration.email.oauth_standin import OAuthStandIn
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 STARTUP_DEADLINE = 30.0
 USER_POOL = 100
@@ -69,6 +71,7 @@ class Dovecot:
     process: subprocess.Popen[bytes]
     owner: str
     users: list[str] = field(default_factory=list)
+    oauth: OAuthStandIn = field(default_factory=OAuthStandIn)
 
     host = "127.0.0.1"
 
@@ -134,6 +137,14 @@ def dovecot() -> Iterator[Dovecot]:
 
         owner = login_user = getpass.getuser()
     port = free_port()
+    # XOAUTH2 logins are checked against the tokens the stand-in OAuth2 provider issued.
+    oauth = OAuthStandIn()
+    oauth.start()
+    (root / "oauth2.conf.ext").write_text(
+        f"introspection_mode = post\nintrospection_url = {oauth.base}/introspect\n"
+        "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+    )
+    (root / "oauth2.conf.ext").chmod(0o644)
     config = root / "dovecot.conf"
     config.write_text(
         textwrap.dedent(
@@ -146,7 +157,7 @@ def dovecot() -> Iterator[Dovecot]:
             log_path = {root}/dovecot.log
             ssl = no
             disable_plaintext_auth = no
-            auth_mechanisms = plain login
+            auth_mechanisms = plain login xoauth2 oauthbearer
             mail_location = maildir:{root}/mail/%u
             default_internal_user = {owner}
             default_login_user = {login_user}
@@ -170,6 +181,11 @@ def dovecot() -> Iterator[Dovecot]:
               }}
             }}
             passdb {{
+              driver = oauth2
+              mechanisms = xoauth2 oauthbearer
+              args = {root}/oauth2.conf.ext
+            }}
+            passdb {{
               driver = passwd-file
               args = scheme=PLAIN username_format=%u {root}/passwd
             }}
@@ -186,8 +202,9 @@ def dovecot() -> Iterator[Dovecot]:
     )
     try:
         wait_for_port(port, "Dovecot")
-        yield Dovecot(root=root, port=port, process=process, owner=owner, users=users)
+        yield Dovecot(root=root, port=port, process=process, owner=owner, users=users, oauth=oauth)
     finally:
+        oauth.stop()
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=20)

@@ -128,6 +128,6 @@ def test_every_resolved_address_must_be_public(monkeypatch: pytest.MonkeyPatch, 
         return [(2, 1, 6, "", ("93.184.216.34", port)), (2, 1, 6, "", ("10.0.0.5", port))]
 
     # A DNS answer mixing a public and a private address (rebinding set-up) is refused whole.
-    monkeypatch.setattr("tessera.rules.webhooks.socket.getaddrinfo", fake_getaddrinfo)
+    monkeypatch.setattr("tessera.core.netguard.socket.getaddrinfo", fake_getaddrinfo)
     with pytest.raises(webhooks.WebhookRefused):
         webhooks.resolve("mixed.example", 443)

@@ -2,7 +2,7 @@
 
 Secrets are write-only: ``password`` and ``oauth2_access_token`` are accepted on create and
 update (omitted or null keeps the stored one, ``""`` removes it) and answered only as
-``has_password`` / ``has_oauth2_token``.
+``has_password`` / ``has_oauth2_token``; so are the OAuth2 app's client secret and refresh token.
 """
 
 from __future__ import annotations
@@ -23,8 +23,12 @@ from tessera.channels.models import Mailbox
 from tessera.core.errors import ValidationFailed
 
 router = Router(tags=["mailboxes"])
+# Write-only: null or absent keeps the stored value, "" removes it.
+SECRETS = {"password", "oauth2_access_token", "oauth2_client_secret", "oauth2_refresh_token"}
 
 Text255 = Annotated[str, StringConstraints(max_length=255), AfterValidator(_no_nul)]
+Text500 = Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_nul)]
+OAuthProvider = Literal["", "google", "microsoft", "custom"]
 Secret = Annotated[str, StringConstraints(max_length=4096), AfterValidator(_no_nul)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 Kind = Literal["imap", "smtp", "webhook"]
@@ -45,6 +49,14 @@ class MailboxOut(Schema):
     username: str
     has_password: bool
     has_oauth2_token: bool
+    oauth2_provider: str
+    oauth2_client_id: str
+    has_oauth2_client_secret: bool
+    has_oauth2_refresh_token: bool
+    oauth2_authorize_url: str
+    oauth2_token_url: str
+    oauth2_scope: str
+    oauth2_expires_at: datetime | None
     folder: str
     after_commit: str
     move_to_folder: str
@@ -70,6 +82,13 @@ class MailboxIn(Schema):
     username: Text255 = ""
     password: Secret = ""
     oauth2_access_token: Secret = ""
+    oauth2_provider: OAuthProvider = ""
+    oauth2_client_id: Text255 = ""
+    oauth2_client_secret: Secret = ""
+    oauth2_refresh_token: Secret = ""
+    oauth2_authorize_url: Text500 = ""
+    oauth2_token_url: Text500 = ""
+    oauth2_scope: Text500 = ""
     folder: Text255 = "INBOX"
     after_commit: AfterCommitChoice = "seen"
     move_to_folder: Text255 = ""
@@ -87,6 +106,13 @@ class MailboxPatchIn(Schema):
     username: Text255 | None = None
     password: Secret | None = None
     oauth2_access_token: Secret | None = None
+    oauth2_provider: OAuthProvider | None = None
+    oauth2_client_id: Text255 | None = None
+    oauth2_client_secret: Secret | None = None
+    oauth2_refresh_token: Secret | None = None
+    oauth2_authorize_url: Text500 | None = None
+    oauth2_token_url: Text500 | None = None
+    oauth2_scope: Text500 | None = None
     folder: Text255 | None = None
     after_commit: AfterCommitChoice | None = None
     move_to_folder: Text255 | None = None
@@ -114,6 +140,14 @@ def mailbox_out(mailbox: Mailbox, row: mailboxes.MailboxRow | None = None) -> Ma
         username=mailbox.username,
         has_password=bool(mailbox.password),
         has_oauth2_token=bool(mailbox.oauth2_access_token),
+        oauth2_provider=mailbox.oauth2_provider,
+        oauth2_client_id=mailbox.oauth2_client_id,
+        has_oauth2_client_secret=bool(mailbox.oauth2_client_secret),
+        has_oauth2_refresh_token=bool(mailbox.oauth2_refresh_token),
+        oauth2_authorize_url=mailbox.oauth2_authorize_url,
+        oauth2_token_url=mailbox.oauth2_token_url,
+        oauth2_scope=mailbox.oauth2_scope,
+        oauth2_expires_at=mailbox.oauth2_expires_at,
         folder=mailbox.folder,
         after_commit=mailbox.after_commit,
         move_to_folder=mailbox.move_to_folder,
@@ -148,7 +182,7 @@ def update_mailbox(request: HttpRequest, mailbox_id: MailboxPath, payload: Mailb
     mailbox = mailboxes.get_mailbox(actor, mailbox_id)
     changes = payload.model_dump(exclude_unset=True)
     for key, value in list(changes.items()):
-        if value is None and key not in {"password", "oauth2_access_token"}:
+        if value is None and key not in SECRETS:
             raise ValidationFailed(f"{key} cannot be null", field=key)
     return mailbox_out(mailboxes.update_mailbox(actor, mailbox, changes))
 

@@ -8,12 +8,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from tessera.channels.models import Mailbox
-from tessera.channels.secret_fields import UndecryptableSecret
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt mailbox passwords and OAuth2 tokens with the first key of TESSERA_FIELD_KEY "
+        "Re-encrypt mailbox passwords, OAuth2 tokens and client secrets with the first key of TESSERA_FIELD_KEY "
         "(run after adding a new key in front of the old ones; then the old keys can go)."
     )
 
@@ -22,8 +21,8 @@ class Command(BaseCommand):
         unreadable: list[str] = []
         with transaction.atomic():
             for mailbox in Mailbox.objects.select_for_update().order_by("pk"):
-                values = {"password": mailbox.password, "oauth2_access_token": mailbox.oauth2_access_token}
-                if any(isinstance(v, UndecryptableSecret) for v in values.values()):
+                values = {name: getattr(mailbox, name) for name in Mailbox.SECRET_FIELDS}
+                if mailbox.undecryptable_secrets():
                     unreadable.append(mailbox.name)
                     continue
                 if any(values.values()):
