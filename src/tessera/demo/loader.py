@@ -32,6 +32,7 @@ from tessera.accounts.models import (
     Role,
     User,
 )
+from tessera.channels.models import Mailbox, MailboxKind
 from tessera.core import time
 from tessera.demo import content
 from tessera.demo.content import (
@@ -294,6 +295,10 @@ def _build_desk(rng: random.Random, *, contacts: int) -> Desk:
             closing_policy=ClosingPolicy.CUSTOMER_ONLY
             if spec.customer_closes
             else ClosingPolicy.AGENTS_MAY_CLOSE,
+        )
+        # Mail for the department's address, delivered by `tessera smtp_server` (Settings, Mailboxes).
+        Mailbox.objects.create(
+            name=f"{spec.name} (SMTP)", department=departments[spec.key], address=spec.email, kind=MailboxKind.SMTP
         )
     agents: dict[str, User] = {}
     for agent in content.AGENTS:

@@ -24,7 +24,7 @@ PLURAL_FORMS = {
 # A translation equal to its English source is almost always a forgotten copy; these are the
 # exceptions: product and protocol names, and words each language spells like English.
 SAME_AS_ENGLISH = {
-    "*": {"API", "Facebook", "LINE", "SLA", "SMS", "STARTTLS", "Telegram", "Twitter", "WhatsApp", "Zalo"},
+    "*": {"API", "Facebook", "Google (Gmail, Google Workspace)", "LINE", "Microsoft 365, Outlook.com", "SLA", "SMS", "STARTTLS", "Telegram", "Twitter", "WhatsApp", "Zalo"},
     "vi": {"Email"},
     "th": set(),
     "pl": {"Administrator", "Operator", "Port", "Problem", "Status", "System", "Tag"},
