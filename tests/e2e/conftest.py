@@ -48,6 +48,8 @@ def asgi_server(transactional_db: Any) -> Iterator[str]:
         "TESSERA_SITE_URL": f"http://127.0.0.1:{port}",
         # Tests change tickets and look at the list within seconds: no cached counts.
         "TESSERA_LIST_COUNTS_SECONDS": "0",
+        # Mailbox tests point at the fixtures' Dovecot on loopback.
+        "TESSERA_MAIL_ALLOWED_NETWORKS": "127.0.0.0/8",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     # The product's own command: uvicorn serving pages, API and websockets, with the task
