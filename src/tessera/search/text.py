@@ -1,9 +1,11 @@
 """The one text form that both the index and the queries are compared in. Pure.
 
-Matching is by substring on this form, not by words: Thai is written without spaces between
-words, so a word index would need a dictionary segmenter and would still miss compounds, while
-a substring of the folded text finds "คืนเงิน" inside "ขอคืนเงินค่าสินค้า" as easily as "zwrot"
-inside "zwrotu". On PostgreSQL a trigram index makes that substring search fast.
+Matching runs on this form as text, not through a word index: Thai is written without spaces
+between words, so a word index would need a dictionary segmenter and would still miss
+compounds, while a substring of the folded text finds "คืนเงิน" inside "ขอคืนเงินค่าสินค้า".
+Terms of scripts with spaces must in addition start a word ("zwrot" finds "zwrotu", "hang"
+does not find "thang"): :mod:`tessera.search.words`. On PostgreSQL a trigram index serves
+both kinds of match.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ PART_SEPARATOR = "\n"
 
 
 def _printable(text: str) -> str:
-    # Control characters mean nothing to a search, and NUL is refused by PostgreSQL outright.
+    # Control characters mean nothing to a search, and NUL is refused by PostgreSQL outright;
+    # a lone surrogate (which JSON can carry) cannot even be encoded for the database.
     if text.isprintable():
         return text
-    return "".join(c if unicodedata.category(c) != "Cc" or c.isspace() else " " for c in text)
+    return "".join(c if unicodedata.category(c) not in {"Cc", "Cs"} or c.isspace() else " " for c in text)
 
 
 def fold_for_search(text: str) -> str:

@@ -172,10 +172,16 @@ def ticket_list(
     if cursor:
         qs = _after(qs, sort, decode_cursor(cursor, sort))
     order = [f"{'-' if descending else ''}{name}" for name, descending in SORTS[sort]]
+    # The page's ids first (a subquery), then only those rows with their department, assignee
+    # and requester. Joined in one query, PostgreSQL joins the related rows of every match
+    # before the sort when it has to sort (a search read through the trigram index): for a
+    # Thai search matching 1,945 of a million tickets that tripled the statement's time.
+    page_ids = qs.order_by(*order).values("pk")[: limit + 1]
     rows = list(
-        qs.select_related("department", "assignee", "requester")
+        _annotate_sort(Ticket.objects.filter(pk__in=page_ids), sort)
+        .select_related("department", "assignee", "requester")
         .prefetch_related("tags")
-        .order_by(*order)[: limit + 1]
+        .order_by(*order)
     )
     next_cursor = encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
     return Page(items=rows[:limit], next_cursor=next_cursor)
