@@ -32,6 +32,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from tessera.accounts.actions import find_or_create_contact
 from tessera.accounts.actor import Actor
 from tessera.accounts.models import Contact, ContactIdentity, Department, IdentityKind, Role, User
+from tessera.channels.email.authresults import SenderCheck, verify_sender
 from tessera.channels.email.forwards import strip_forward_prefixes
 from tessera.channels.email.parser import EmailParseError, ParsedEmail, parse_email
 from tessera.channels.models import (
@@ -281,17 +282,18 @@ def _apply(row: RawInbound, parsed: ParsedEmail) -> Outcome:
     )
     if parsed.kind == "auto_reply":
         return _apply_auto_reply(row, parsed, sender, match)
+    forward: ForwardClaim | None = None
     if parsed.forwarded is not None and match.ticket is None:
-        forwarded_for = _forwarded_requester(parsed, sender, own)
-        if forwarded_for is not None:
-            return _deliver_to_ticket(row, parsed, forwarded_for[0], match, own, forward=forwarded_for[1])
+        forward = _forward_claim(row, parsed, sender, own)
+        if forward is not None and forward.requester is not None:
+            return _deliver_to_ticket(row, parsed, forward.requester, match, own, forward=forward)
     try:
         contact = _contact_for(sender, parsed.from_name)
     except ValidationFailed as exc:
         return Outcome(InboundStatus.QUARANTINED, f"sender address {sender!r} is not usable: {exc.message}")
     if contact.is_blocked:
         return Outcome(InboundStatus.IGNORED, f"sender {sender} is blocked")
-    return _deliver_to_ticket(row, parsed, contact, match, own)
+    return _deliver_to_ticket(row, parsed, contact, match, own, forward=forward)
 
 
 def _forward_record(parsed: ParsedEmail) -> dict[str, Any]:
@@ -310,12 +312,30 @@ def _forward_record(parsed: ParsedEmail) -> dict[str, Any]:
     }
 
 
-def _forwarded_requester(parsed: ParsedEmail, sender: str, own: set[str]) -> tuple[Contact, dict[str, Any]] | None:
+@dataclass(frozen=True)
+class ForwardClaim:
+    """An agent's address forwarding someone's mail to the desk, and what we make of it."""
+
+    # The original sender, who becomes the requester; ``None``: the mail's own sender is.
+    requester: Contact | None
+    reason: dict[str, Any]
+    # Mark the ticket for an agent's look: the forwarder's address could not be verified.
+    review: bool
+
+
+UNVERIFIED_SETTING_UNSET = (
+    "not verified: TESSERA_MAIL_AUTHSERV_ID is not set, so the From address of the forward "
+    "cannot be told from a forgery"
+)
+
+
+def _forward_claim(row: RawInbound, parsed: ParsedEmail, sender: str, own: set[str]) -> ForwardClaim | None:
     """When an agent forwards a customer's mail to the desk, the customer is the requester.
 
     Only for an agent's own address: anyone else forwarding is the requester themself (the
     forward is recorded, nothing more), so a stranger cannot open tickets in another person's
-    name by writing a forwarded header block.
+    name by writing a forwarded header block. And the agent's address must be authenticated,
+    since a From header is as easy to forge as a header block: see :func:`_sender_check`.
     """
     forwarded = parsed.forwarded
     if forwarded is None or "@" not in forwarded.from_address:
@@ -324,14 +344,52 @@ def _forwarded_requester(parsed: ParsedEmail, sender: str, own: set[str]) -> tup
     agent = _agent_with_address(sender)
     if agent is None or original == sender or _is_own(original, own) or _agent_with_address(original):
         return None
+    forwarded_by = {"user": agent.pk, "address": sender}
+    check = _sender_check(row, sender)
+    if check is not None and not check.verified:
+        # Someone may be using an agent's address to open a ticket in a third person's name:
+        # the ticket is theirs (the address they wrote from), and an agent looks at it.
+        return ForwardClaim(
+            None,
+            {
+                "forwarded_by": forwarded_by,
+                "forward_sender": {"verified": False, "detail": check.detail[:500]},
+                "needs_review": True,
+            },
+            review=True,
+        )
     try:
         requester = _contact_for(original, forwarded.from_name)
     except ValidationFailed:
         return None
     if requester.is_blocked:
         return None
-    reason = {"requester_from_forward": True, "forwarded_by": {"user": agent.pk, "address": sender}}
-    return requester, reason
+    reason: dict[str, Any] = {"requester_from_forward": True, "forwarded_by": forwarded_by}
+    if check is None:
+        # Today's behaviour where nothing can be verified, with the doubt written down.
+        reason["forward_sender"] = {"verified": False, "detail": UNVERIFIED_SETTING_UNSET}
+        reason["needs_review"] = True
+        return ForwardClaim(requester, reason, review=True)
+    reason["forward_sender"] = {"verified": True, "detail": check.detail[:500]}
+    return ForwardClaim(requester, reason, review=False)
+
+
+def _sender_check(row: RawInbound, sender: str) -> SenderCheck | None:
+    """What our own MTA's Authentication-Results header says of the sender's domain; ``None``
+    when no MTA of ours is configured (``TESSERA_MAIL_AUTHSERV_ID``).
+
+    No channel vouches for the From address by itself: the IMAP mailbox (even on the desk's
+    own domain), the SMTP listener and the provider webhooks all take mail from anyone on the
+    Internet, and a webhook's signature proves which provider called, not who wrote the mail.
+    So the header of a trusted MTA is the only evidence, whatever the channel.
+    """
+    configured = settings.TESSERA.get("MAIL_AUTHSERV_IDS")
+    authserv_ids = [str(i) for i in configured] if isinstance(configured, list | tuple) else []
+    if not authserv_ids:
+        return None
+    head = BytesHeaderParser(policy=compat32).parsebytes(_head(bytes(row.raw)).lstrip(b"\r\n\t \xef\xbb\xbf"))
+    values = [str(v) for v in head.get_all("authentication-results", [])]
+    return verify_sender(values, authserv_ids, sender)
 
 
 def _agent_with_address(address: str) -> User | None:
@@ -404,10 +462,10 @@ def _deliver_to_ticket(
     match: ThreadMatch,
     own: set[str],
     *,
-    forward: dict[str, Any] | None = None,
+    forward: ForwardClaim | None = None,
 ) -> Outcome:
     target = match.ticket
-    reason = {**match.reason, **_forward_record(parsed), **(forward or {})}
+    reason = {**match.reason, **_forward_record(parsed), **(forward.reason if forward else {})}
     if target is not None and target.status != Status.CLOSED:
         message = add_customer_message(
             _actor_for(contact, target), target, author=contact, **_message_fields(parsed, reason)
@@ -422,7 +480,7 @@ def _deliver_to_ticket(
     fields = _message_fields(parsed, reason)
     fields.pop("channel")
     subject = parsed.subject.strip()
-    if forward and parsed.forwarded is not None:
+    if forward is not None and forward.requester is not None and parsed.forwarded is not None:
         # The customer's words and subject open the ticket; the agent's note and the whole
         # forward stay in the full text.
         subject = parsed.forwarded.subject.strip() or strip_forward_prefixes(subject)
@@ -439,8 +497,9 @@ def _deliver_to_ticket(
     )
     if related is not None:
         link(Actor.system(channel=Channel.EMAIL), ticket, related, LinkKind.RELATED)
-    if match.related is not None:
-        # A stranger's mail that matched someone else's ticket: an agent decides what it is.
+    if match.related is not None or (forward is not None and forward.review):
+        # A stranger's mail that matched someone else's ticket, or a forward whose agent
+        # address is unverified: an agent decides what it is.
         ticket = set_needs_review(Actor.system(channel=Channel.EMAIL), ticket, True)
     return Outcome(InboundStatus.PROCESSED, ticket=ticket, message=ticket.messages.order_by("id").first())
 
