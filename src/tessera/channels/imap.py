@@ -31,10 +31,11 @@ from functools import partial
 from typing import Any
 
 from django.db import DatabaseError, close_old_connections, connections
-from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools import BaseMailBox
 
+from tessera.channels.imap_session import open_session
 from tessera.channels.ingest import inbound_limit, store_raw
-from tessera.channels.models import AfterCommit, ImapSecurity, Mailbox, MailboxKind
+from tessera.channels.models import AfterCommit, Mailbox, MailboxKind
 from tessera.channels.secret_fields import UndecryptableSecret
 from tessera.core import time
 
@@ -55,40 +56,14 @@ class FetchReport:
     uids: list[int] = field(default_factory=list)
 
 
-class ImapSecretError(OSError):
-    """The mailbox's stored credentials cannot be decrypted with the configured keys."""
-
-
 def connect(mailbox: Mailbox, *, timeout: float = TIMEOUT_SECONDS) -> BaseMailBox:
-    """A logged-in session with the mailbox's folder selected (read-write)."""
-    if isinstance(mailbox.password, UndecryptableSecret) or isinstance(
-        mailbox.oauth2_access_token, UndecryptableSecret
-    ):
-        # Said before connecting: a login refused for an empty password would hide the cause.
-        raise ImapSecretError(
-            f"the credentials of mailbox {mailbox.name!r} cannot be decrypted: TESSERA_FIELD_KEY "
-            "or TESSERA_SECRET_KEY changed without tessera rotate_field_keys"
-        )
-    client: BaseMailBox
-    if mailbox.imap_security == ImapSecurity.SSL:
-        client = MailBox(mailbox.imap_host, mailbox.imap_port, timeout=timeout)
-    elif mailbox.imap_security == ImapSecurity.STARTTLS:
-        client = MailBoxStartTls(mailbox.imap_host, mailbox.imap_port, timeout=timeout)
-    else:
-        client = MailBoxUnencrypted(mailbox.imap_host, mailbox.imap_port, timeout=timeout)
-    try:
-        if mailbox.oauth2_access_token:
-            client.xoauth2(mailbox.username, mailbox.oauth2_access_token, initial_folder=None)
-        else:
-            client.login(mailbox.username, mailbox.password, initial_folder=None)
-        client.folder.set(mailbox.folder)
-    except BaseException:
-        # A refused login or a missing folder: close the socket now rather than at garbage
-        # collection (a fetcher retrying with bad settings would pile up open connections).
-        with contextlib.suppress(imaplib.IMAP4.error, OSError):
-            client.logout()
-        raise
-    return client
+    """A logged-in session with the mailbox's folder selected (read-write).
+
+    Through :func:`~tessera.channels.imap_session.open_session`: the host's address checked
+    against the network guard, TLS certificates verified, an OAuth2 access token renewed first
+    when it is about to expire.
+    """
+    return open_session(mailbox, timeout=timeout)
 
 
 def _uidvalidity(client: BaseMailBox, folder: str) -> int | None:
@@ -329,7 +304,13 @@ def settings_fingerprint(mailbox: Mailbox) -> str:
         mailbox.after_commit,
         mailbox.move_to_folder,
     ]
-    for secret in (mailbox.password, mailbox.oauth2_access_token):
+    # The OAuth2 app counts, and whether someone signed in; the tokens do not: the session renews
+    # them every hour (some providers rotate the refresh token too), and a renewal must not look
+    # like new settings (a needless reconnect).
+    parts += [mailbox.oauth2_provider, mailbox.oauth2_client_id, mailbox.oauth2_authorize_url,
+              mailbox.oauth2_token_url, mailbox.oauth2_scope, str(bool(mailbox.oauth2_refresh_token))]
+    access_token = "" if mailbox.oauth2_refresh_token else mailbox.oauth2_access_token
+    for secret in (mailbox.password, access_token, mailbox.oauth2_client_secret):
         parts.append(("undecryptable:" + secret.stored) if isinstance(secret, UndecryptableSecret) else str(secret))
     joined = "\x00".join(parts).encode("utf-8", "surrogatepass")
     return hashlib.sha256(joined).hexdigest()

@@ -273,12 +273,18 @@ def _apply(row: RawInbound, parsed: ParsedEmail) -> Outcome:
     if _is_own(sender, own):
         return Outcome(InboundStatus.IGNORED, f"mail from our own address {sender} (a loop)")
     recipients = [*row.envelope_to, *(a for _, a in parsed.to), *(a for _, a in parsed.cc)]
+    def agent_authenticated() -> bool:
+        # Only where our MTA's verdict is available; without it, today's trust in the From.
+        check = _sender_check(row, sender)
+        return check is None or check.verified
+
     match = find_thread(
         sender=sender,
         recipients=recipients,
         in_reply_to=parsed.in_reply_to,
         references=parsed.references,
         subject=parsed.subject,
+        agent_authenticated=agent_authenticated,
     )
     if parsed.kind == "auto_reply":
         return _apply_auto_reply(row, parsed, sender, match)

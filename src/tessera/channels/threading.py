@@ -19,7 +19,7 @@ names both.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,8 +63,13 @@ def _follow_merges(ticket: Ticket) -> Ticket:
     return ticket
 
 
-def is_participant(ticket: Ticket, sender: str) -> bool:
-    """The requester, a CC contact, or an agent of the desk, by email address."""
+def is_participant(ticket: Ticket, sender: str, agent_authenticated: Callable[[], bool] | None = None) -> bool:
+    """The requester, a CC contact, or an agent of the desk, by email address.
+
+    An agent may write to any ticket, which makes an agent's address the one worth forging;
+    ``agent_authenticated`` (asked only when the sender is an agent) can refuse a From that our
+    MTA did not authenticate.
+    """
     address = sender.strip().lower()
     if not address:
         return False
@@ -73,7 +78,9 @@ def is_participant(ticket: Ticket, sender: str) -> bool:
         kind=IdentityKind.EMAIL, value=address, contact_id__in=contact_ids
     ).exists():
         return True
-    return User.objects.filter(email__iexact=address, role__in=AGENT_ROLES, is_active=True).exists()
+    if not User.objects.filter(email__iexact=address, role__in=AGENT_ROLES, is_active=True).exists():
+        return False
+    return agent_authenticated is None or agent_authenticated()
 
 
 def _by_token(recipients: Iterable[str], message_ids: Sequence[tuple[str, str]]) -> tuple[Ticket, dict[str, Any]] | None:
@@ -119,6 +126,7 @@ def find_thread(
     in_reply_to: str | None,
     references: Sequence[str],
     subject: str,
+    agent_authenticated: Callable[[], bool] | None = None,
 ) -> ThreadMatch:
     rejected: list[dict[str, Any]] = []
     header_ids: list[tuple[str, str]] = []
@@ -138,12 +146,12 @@ def find_thread(
     def consider(method: str, ticket: Ticket, matched: dict[str, Any]) -> Ticket | None:
         nonlocal first_rejected
         target = _follow_merges(ticket)
-        if is_participant(target, sender):
+        if is_participant(target, sender, agent_authenticated):
             return target
         rejected.append({
             "method": method,
             "ticket": target.number,
-            "why": f"{sender or 'the sender'} is not the requester, a CC or an agent of this ticket",
+            "why": f"{sender or 'the sender'} is not the requester, a CC or an authenticated agent of this ticket",
             **matched,
         })
         if first_rejected is None:

@@ -115,6 +115,17 @@ class Dovecot:
             client.logout()
 
 
+LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"
+
+
+@pytest.fixture(autouse=True)
+def _mail_servers_on_loopback(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The test mail servers listen on loopback, which the network guard refuses by default; the
+    # environment carries the allowance to the fetchers and workers tests start as processes.
+    settings.TESSERA = {**settings.TESSERA, "MAIL_ALLOWED_NETWORKS": LOOPBACK_NETWORKS.split(",")}
+    monkeypatch.setenv("TESSERA_MAIL_ALLOWED_NETWORKS", LOOPBACK_NETWORKS)
+
+
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[Dovecot]:
     if not Path(DOVECOT).exists():

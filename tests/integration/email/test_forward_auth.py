@@ -138,3 +138,27 @@ def test_a_customers_forward_is_not_checked_or_marked(
     assert ticket.requester.identities.get().value == "anna@acme.test"
     assert not ticket.needs_review
     assert "forward_sender" not in ticket.messages.get().thread_reason
+
+
+def test_a_forged_agent_cannot_append_to_a_strangers_ticket_by_its_subject_tag(
+    smtp_mailbox: Any, agent: Any, mail: Mail, our_mta: str
+) -> None:
+    victim = ingest(smtp_mailbox, mail(sender="Anna <anna@acme.test>", subject="Zamówienie 7", body="Gdzie jest?"))
+    tag = f"[#{victim.number}]"
+    # Someone writes as the agent, with the ticket's tag, and nothing from our MTA vouches.
+    store_raw(smtp_mailbox, mail(sender="Agent <agent@example.test>", subject=f"Re: Zamówienie 7 {tag}",
+                                 body="Proszę zapłacić na konto 123."))
+    run_jobs()
+    assert victim.messages.count() == 1
+    forged = Ticket.objects.exclude(pk=victim.pk).get()
+    reason = forged.messages.get().thread_reason
+    assert reason["method"] == "new" and reason["related_to"] == victim.number
+    assert "authenticated agent" in reason["rejected"][0]["why"]
+    assert forged.needs_review
+
+    # The real agent, authenticated by our MTA, still threads by the tag.
+    genuine = mail(sender="Agent <agent@example.test>", subject=f"Re: Zamówienie 7 {tag}", body="Wysłane dziś.")
+    store_raw(smtp_mailbox, f"Authentication-Results: {OUR_MTA}; dmarc=pass header.from=example.test\n".encode()
+              + genuine)
+    run_jobs()
+    assert victim.messages.count() == 2

@@ -104,7 +104,10 @@ def test_bad_settings_are_refused_with_the_field(
     ["127.0.0.1", "localhost", "169.254.169.254", "10.1.2.3", "192.168.0.10", "[::1]", "2130706433",
      "fd00::1", "::ffff:127.0.0.1", "0.0.0.0"],  # noqa: S104
 )
-def test_hosts_on_private_networks_are_refused_unless_allowed(support: Department, admin: User, host: str) -> None:
+def test_hosts_on_private_networks_are_refused_unless_allowed(
+    support: Department, admin: User, host: str, settings: Any
+) -> None:
+    settings.TESSERA = {**settings.TESSERA, "MAIL_ALLOWED_NETWORKS": []}
     with pytest.raises(ValidationFailed) as caught:
         mailboxes.create_mailbox(
             Actor.of(admin), **imap_fields(support, imap_host=host, imap_security=ImapSecurity.SSL, imap_port=993)

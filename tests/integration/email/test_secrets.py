@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from tessera.channels import imap
+from tessera.channels.imap_session import ImapSecretError
 from tessera.channels.models import ImapSecurity, Mailbox, MailboxKind
 from tessera.channels.secret_fields import PREFIX, UndecryptableSecret
 from tests.integration.email.conftest import Dovecot
@@ -77,7 +78,7 @@ def test_a_wrong_key_loses_nothing_and_says_so(support: Any, settings: Any) -> N
     assert isinstance(unreadable.password, UndecryptableSecret) and unreadable.password == ""
     unreadable.save()  # An admin saving the mailbox must not overwrite the secret with "".
     assert stored(mailbox)[0] == before
-    with pytest.raises(imap.ImapSecretError, match="cannot be decrypted"):
+    with pytest.raises(ImapSecretError, match="cannot be decrypted"):
         imap.connect(unreadable)
     with pytest.raises(Exception, match="no configured key opens"):
         call_command("rotate_field_keys")
