@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "tessera.sla",
     "tessera.routing",
     "tessera.search",
+    "tessera.reports",
     "tessera.api",
     "tessera.web",
     "tessera.agent_ui",

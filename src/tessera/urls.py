@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("inbound/postmark/", webhooks.postmark_inbound, name="inbound-postmark"),
     path("inbound/amazon-ses/", webhooks.amazon_ses_inbound, name="inbound-amazon-ses"),
     path("desk/admin/rules/", include("tessera.rules.urls")),
+    path("desk/reports/", include("tessera.reports.urls")),
     path("desk/", include("tessera.agent_ui.urls")),
     path("portal/", include("tessera.portal.urls")),
     path("", include("tessera.web.urls")),

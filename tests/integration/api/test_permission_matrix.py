@@ -123,6 +123,10 @@ ROWS: list[Row] = [
     Row("DELETE", "/mailboxes/{mailbox_id}", mailbox_path(), None, admin_only(204)),
     # The world's mailbox points at a closed local port: the check answers, saying it failed.
     Row("POST", "/mailboxes/{mailbox_id}/check", mailbox_path("/check"), None, admin_only(200)),
+    # Reports: staff only, each agent for their own departments (Support here).
+    Row("GET", "/reports/summary", lambda w: "/reports/summary", None, (401, 403, 403, 200, 200, 200, 200)),
+    Row("GET", "/reports/summary", lambda w: f"/reports/summary?department={w['support'].pk}", None,
+        (401, 403, 403, 200, 403, 200, 200), label="one department"),
 ]
 
 

@@ -8,7 +8,16 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 
-from tessera.api.v1 import account, contacts, directory, errors, mailboxes, organisations, tickets
+from tessera.api.v1 import (
+    account,
+    contacts,
+    directory,
+    errors,
+    mailboxes,
+    organisations,
+    reports,
+    tickets,
+)
 from tessera.api.v1.auth import PrincipalThrottle, SessionAuth, TokenAuth
 
 
@@ -68,3 +77,4 @@ api.add_router("", contacts.router)
 api.add_router("", organisations.router)
 api.add_router("", directory.router)
 api.add_router("", mailboxes.router)
+api.add_router("", reports.router)
