@@ -1,40 +1,45 @@
 """The active rules of a kind, parsed once per change of the rules rather than once per event.
 
 Every ticket event runs the triggers. Reading and validating 1,000 rule documents for each
-one cost more than evaluating them, so each process keeps the parsed rules and checks with one
-aggregate query whether any rule row changed since. The fingerprint covers what any write
-changes: a save bumps ``updated_at`` (the store also bumps it when toggling or reordering, as
-those use ``update()``), an insert raises the highest id, a delete lowers the count.
+one cost more than evaluating them, so each process keeps the parsed rules, with their
+conditions compiled and indexed by event and input (``engine.RuleBook``), and checks whether
+any rule changed since by reading ``RuleSetVersion``, whose token every write to the rules
+changes in the same transaction (``models.RuleQuerySet``). That is one primary-key read per
+trigger run; the aggregate over the rule rows it replaced read the whole table (a millisecond
+or more with a thousand rules) every time, whether or not any rule was active.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
-
-from django.db.models import Count, Max, Q, Sum
+from dataclasses import dataclass, field
 
 from tessera.rules import schema
-from tessera.rules.models import Rule
+from tessera.rules.engine import RuleBook
+from tessera.rules.models import Rule, RuleSetVersion
 
 log = logging.getLogger("tessera.rules")
 
 type Parsed = list[tuple[Rule, schema.Rule]]
 
-_cache: dict[tuple[str, str], tuple[tuple[Any, ...], Parsed]] = {}
+
+@dataclass(frozen=True)
+class ActiveRules:
+    """One kind's active rules in run order: the rows and parsed rules, the engine's book of
+    them, and the rows by the engine's rule key (the row id as text)."""
+
+    pairs: Parsed = field(default_factory=list)
+    book: RuleBook = field(default_factory=lambda: RuleBook(()))
+    rows: dict[str, Rule] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, pairs: Parsed) -> ActiveRules:
+        return cls(pairs, RuleBook([rule for _, rule in pairs]), {rule.id: row for row, rule in pairs})
+
+
+_cache: dict[tuple[str, str], tuple[str | None, ActiveRules]] = {}
 _lock = threading.Lock()
-
-
-def _fingerprint(kind: str) -> tuple[Any, ...]:
-    row = Rule.objects.filter(kind=kind).aggregate(
-        n=Count("id"),
-        active=Count("id", filter=Q(is_active=True)),
-        top=Max("id"),
-        changed=Max("updated_at"),
-        positions=Sum("position", filter=Q(is_active=True)),
-    )
-    return (row["n"], row["active"], row["top"], row["changed"], row["positions"])
 
 
 def _load(kind: str) -> Parsed:
@@ -51,15 +56,23 @@ def _load(kind: str) -> Parsed:
 
 def active_rules(kind: str) -> Parsed:
     """Active rules of ``kind`` in run order. Callers must not mutate what they get."""
+    return active_rule_set(kind).pairs
+
+
+def active_rule_set(kind: str) -> ActiveRules:
+    """Active rules of ``kind``, ready for the engine. Callers must not mutate what they get."""
     from django.db import connection
 
     # Keyed by database too: the test suite and the benchmark switch databases in-process.
     key = (connection.settings_dict["NAME"] or "", kind)
-    fingerprint = _fingerprint(kind)
+    fingerprint = RuleSetVersion.current()
     cached = _cache.get(key)
     if cached is not None and cached[0] == fingerprint:
         return cached[1]
-    rules = _load(kind)
+    rules = ActiveRules.of(_load(kind))
+    for _, parsed in rules.pairs:
+        # Compiled here, once per change of the rules, rather than by the first event.
+        parsed.conditions_test  # noqa: B018
     with _lock:
         _cache[key] = (fingerprint, rules)
     return rules

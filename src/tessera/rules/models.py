@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from tessera.rules import schema
@@ -16,8 +17,57 @@ class RuleKind(models.TextChoices):
     AUTOMATION = "automation", _("Automation (runs on time)")
 
 
+class RuleSetVersion(models.Model):
+    """One row whose token changes with every write to the rules (see ``RuleQuerySet``).
+
+    Each process keeps the parsed rules (``rules.active``) and must see any change by the next
+    job; reading this row by primary key tells it in one cheap statement, where an aggregate
+    over the rule rows read every row of a large table. The token is random rather than a
+    counter: a write that is rolled back must not leave a value that a later write reuses.
+    """
+
+    ONLY = 1
+    token = models.CharField(max_length=32)
+
+    @classmethod
+    def bump(cls) -> None:
+        if not cls.objects.filter(pk=cls.ONLY).update(token=uuid.uuid4().hex):
+            cls.objects.update_or_create(pk=cls.ONLY, defaults={"token": uuid.uuid4().hex})
+
+    @classmethod
+    def current(cls) -> str | None:
+        return cls.objects.filter(pk=cls.ONLY).values_list("token", flat=True).first()
+
+
+class RuleQuerySet(models.QuerySet["Rule"]):
+    """Every bulk write to the rules also changes ``RuleSetVersion``, in the same transaction."""
+
+    def update(self, **kwargs: Any) -> int:
+        with transaction.atomic(using=self.db):
+            count = super().update(**kwargs)
+            RuleSetVersion.bump()
+        return count
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        with transaction.atomic(using=self.db):
+            deleted = super().delete()
+            RuleSetVersion.bump()
+        return deleted
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[Rule]:
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(*args, **kwargs)
+            RuleSetVersion.bump()
+        return created
+
+
 class Rule(models.Model):
-    """One rule as its JSON document (``schema``); name and kind are copied out for lists."""
+    """One rule as its JSON document (``schema``); name and kind are copied out for lists.
+
+    Written only through the ORM (``rules.store``, the defaults, the benchmark): every write
+    changes ``RuleSetVersion``, which is how running processes learn that their parsed rules
+    are out of date. A change made in SQL directly is seen after ``RuleSetVersion.bump()``.
+    """
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=RuleKind.choices)
@@ -29,12 +79,25 @@ class Rule(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RuleQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "id"]
         indexes = [models.Index(fields=["kind", "is_active", "position"], name="rule_kind_active_pos")]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            RuleSetVersion.bump()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        with transaction.atomic():
+            deleted = super().delete(*args, **kwargs)
+            RuleSetVersion.bump()
+        return deleted
 
     def parsed(self) -> schema.Rule:
         """The typed rule; the stored document was validated on the way in."""

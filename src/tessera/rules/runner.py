@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tessera.accounts.actor import Actor
-from tessera.accounts.models import Department, Membership, Role, User
+from tessera.accounts.models import Contact, Department, Membership, Role, User
 from tessera.core import time
 from tessera.core.errors import TesseraError
 from tessera.rules import engine, schema
@@ -43,7 +43,7 @@ from tessera.rules.actions import (
     Webhook,
     describe,
 )
-from tessera.rules.active import active_rules
+from tessera.rules.active import ActiveRules, active_rule_set, active_rules
 from tessera.rules.conditions import Context, as_datetime
 from tessera.rules.models import (
     AutoMailCount,
@@ -130,11 +130,15 @@ def _organisation_values(ticket: Ticket) -> dict[str, Any]:
     return {"id": org.pk, "name": org.name, "domains": list(org.domains or []), "attributes": dict(org.attributes or {})}
 
 
-def _message_values(message: Message | None) -> dict[str, Any]:
+def _message_values(message: Message | None, *, requester: Contact | None = None,
+                    requester_email: str | None = None) -> dict[str, Any]:
     if message is None:
         return {}
     from_address = ""
-    if message.author_contact is not None:
+    if requester is not None and requester_email is not None and message.author_contact_id == requester.pk:
+        # The usual case, a customer writing on their own ticket: the address is already known.
+        from_address = requester_email
+    elif message.author_contact is not None:
         from_address = message.author_contact.primary_email
     elif message.author_user is not None:
         from_address = message.author_user.email
@@ -156,15 +160,31 @@ def build_context(
     message: Message | None = None,
     now: datetime | None = None,
 ) -> Context:
-    return Context(
-        now=now or time.now(),
-        ticket=ticket_values(ticket),
-        contact=_contact_values(ticket),
-        organisation=_organisation_values(ticket),
-        message=_message_values(message),
-        event=event,
-        is_business_hours=_LazyCalendar(ticket).is_open,
-    )
+    return _TicketFacts(ticket).context(event, message, now)
+
+
+class _TicketFacts:
+    """What a context says about a ticket, its requester and organisation, read once and
+    shared by the cycles of one batch until a rule changes the ticket."""
+
+    def __init__(self, ticket: Ticket) -> None:
+        self.ticket = ticket
+        self.values = ticket_values(ticket)
+        self.contact = _contact_values(ticket)
+        self.organisation = _organisation_values(ticket)
+        self.calendar = _LazyCalendar(ticket)
+
+    def context(self, event: dict[str, Any], message: Message | None, now: datetime | None = None) -> Context:
+        # The engine works on its own deep copy, so these dicts can be handed to every cycle.
+        return Context(
+            now=now or time.now(),
+            ticket=self.values,
+            contact=self.contact,
+            organisation=self.organisation,
+            message=_message_values(message, requester=self.ticket.requester, requester_email=self.contact["email"]),
+            event=event,
+            is_business_hours=self.calendar.is_open,
+        )
 
 
 class _LazyCalendar:
@@ -194,6 +214,19 @@ class _LazyCalendar:
 
 def _load_ticket(ticket_id: int) -> Ticket:
     return Ticket.objects.select_related("department", "assignee", "requester", "organisation").get(pk=ticket_id)
+
+
+_LOADED_WITH_TICKET = ("department", "assignee", "requester")
+
+
+def _entry_ticket(entry: TicketEvent) -> Ticket:
+    """The entry's ticket, read with it when the caller did so (``process_ticket_events``
+    reads each round's entries fresh, with the ticket and these relations), else read now."""
+    if TicketEvent.ticket.is_cached(entry):
+        ticket = entry.ticket
+        if all(getattr(Ticket, name).is_cached(ticket) for name in _LOADED_WITH_TICKET):
+            return ticket
+    return _load_ticket(entry.ticket_id)
 
 
 # ----------------------------------------------------------------------------- triggers
@@ -294,27 +327,32 @@ def run_triggers_for_events(events: Iterable[TicketEvent]) -> list[RuleRun]:
         by_ticket.setdefault(entry.ticket_id, []).append(entry)
     if not by_ticket:
         return []
-    rules = active_rules(RuleKind.TRIGGER)
-    if not rules:
+    rules = active_rule_set(RuleKind.TRIGGER)
+    if not rules.pairs:
         return []
     runs: list[RuleRun] = []
     for ticket_id, batch in by_ticket.items():
-        ticket = _load_ticket(ticket_id)
+        ticket = _entry_ticket(batch[0])
         if ticket.merged_into_id is not None:
             continue
-        fired_in_batch: set[int] = set()
-        for index, cycle in enumerate(_cycles(batch, ticket)):
-            remaining = [(row, rule) for row, rule in rules if row.pk not in fired_in_batch]
+        fired_in_batch: set[str] = set()
+        facts: _TicketFacts | None = None
+        for cycle in _cycles(batch, ticket):
             event: dict[str, Any] = {"kind": cycle.event, "changes": cycle.changes, **cycle.extra}
             if len(cycle.changes) == 1:
                 key, change = next(iter(cycle.changes.items()))
                 event.update(field=key, before=change["before"], after=change["after"])
-            if index:
-                # The rules of the previous cycle may have changed the ticket.
+            if facts is None:
+                facts = _TicketFacts(ticket)
+            context = facts.context(event, cycle.message)
+            made, applied = _run_cycle(rules, ticket, context, cycle.event, message=cycle.message,
+                                       skip=fired_in_batch)
+            # A rule runs at most once per batch, and a broken one is not tried again either.
+            fired_in_batch.update(str(run.rule_id) for run in made if run.rule_id is not None)
+            if applied:
+                # The rules of this cycle changed the ticket: the next cycle reads it again.
                 ticket = _load_ticket(ticket_id)
-            context = build_context(ticket, event=event, message=cycle.message)
-            made = run_cycle(remaining, ticket, context, cycle.event, message=cycle.message)
-            fired_in_batch.update(run.rule_id for run in made if run.rule_id is not None)
+                facts = None
             runs += made
     return runs
 
@@ -324,7 +362,7 @@ def _business_seconds(ticket: Ticket) -> Callable[[datetime, datetime], float]:
 
 
 def run_cycle(
-    rules: Sequence[tuple[Rule, schema.Rule]],
+    rules: Sequence[tuple[Rule, schema.Rule]] | ActiveRules,
     ticket: Ticket,
     context: Context,
     event_name: str,
@@ -334,29 +372,48 @@ def run_cycle(
     claim_window: Callable[[engine.FiredRule], bool] | None = None,
 ) -> list[RuleRun]:
     """Run the engine on one context and apply what it plans; one ``RuleRun`` per firing."""
-    if not rules:
-        return []
-    rows = {str(row.pk): row for row, _ in rules}
+    return _run_cycle(rules, ticket, context, event_name, message=message, used_windows=used_windows,
+                      claim_window=claim_window)[0]
+
+
+def _run_cycle(
+    rules: Sequence[tuple[Rule, schema.Rule]] | ActiveRules,
+    ticket: Ticket,
+    context: Context,
+    event_name: str,
+    *,
+    message: Message | None = None,
+    used_windows: set[str] | frozenset[str] = frozenset(),
+    claim_window: Callable[[engine.FiredRule], bool] | None = None,
+    skip: Collection[str] = frozenset(),
+) -> tuple[list[RuleRun], list[str]]:
+    """``run_cycle``, also saying which rules fired and had their actions applied."""
+    active = rules if isinstance(rules, ActiveRules) else ActiveRules.of(list(rules))
+    if not active.pairs:
+        return [], []
     result = engine.run(
-        [rule for _, rule in rules],
+        active.book,
         context,
         business_seconds_between=_business_seconds(ticket),
         used_windows=used_windows,
+        skip=skip,
     )
     runs: list[RuleRun] = []
     for failure in result.failures:
         runs.append(RuleRun.objects.create(
-            rule=rows.get(failure.rule_id), rule_name=failure.rule_name, ticket=ticket, event=event_name,
+            rule=active.rows.get(failure.rule_id), rule_name=failure.rule_name, ticket=ticket, event=event_name,
             errors=[failure.error], created_at=time.now(),
         ))
+    applied: list[str] = []
     for fired in result.fired:
         if claim_window is not None and not claim_window(fired):
             continue
-        runs.append(apply_fired(fired, rows.get(fired.rule_id), ticket, context, event_name,
+        runs.append(apply_fired(fired, active.rows.get(fired.rule_id), ticket, context, event_name,
                                 message=message, loop_guard_tripped=result.loop_guard_tripped))
+        applied.append(fired.rule_id)
     if result.loop_guard_tripped:
         log.warning("ticket %s: rule loop guard tripped on %s", ticket.display_number, event_name)
-    return runs
+    return runs, applied
 
 
 def apply_fired(
@@ -376,8 +433,15 @@ def apply_fired(
         try:
             # A savepoint per action: one refused change (a transition the status machine
             # forbids, an agent outside the department) does not undo the rule's other actions.
-            with transaction.atomic():
+            # The ticket actions behind these are each one transaction already, refusing
+            # before they write or rolling back what they wrote, so a second savepoint around
+            # them would only cost two statements.
+            if isinstance(action, _ONE_TICKET_ACTION):
                 outcome = apply_action(actor, ticket.pk, action, context, message=message, rule_name=fired.rule_name)
+            else:
+                with transaction.atomic():
+                    outcome = apply_action(actor, ticket.pk, action, context, message=message,
+                                           rule_name=fired.rule_name)
         except TesseraError as exc:
             errors.append(f"{describe(action)}: {exc}")
             continue
@@ -395,6 +459,9 @@ def apply_fired(
 
 # ----------------------------------------------------------------------------- actions
 
+# Actions that are exactly one call of a ticket action.
+_ONE_TICKET_ACTION = (SetField, AddTags, RemoveTags, AddNote, MarkSpam)
+
 
 def apply_action(
     actor: Actor,
@@ -408,7 +475,10 @@ def apply_action(
 ) -> str | None:
     """Apply one planned (rendered) action; returns a timeline line when ``describe`` is not
     the whole story (an email that was skipped, the agent distribution chose)."""
-    ticket = _load_ticket(ticket_id)
+    # The ticket actions lock and re-read the ticket by its id and work only on that copy
+    # (``tickets.actions._base.lock``): for them a reference is enough, and loading the ticket
+    # here as well would be one more query per action. The others need the ticket as it is now.
+    ticket = Ticket(pk=ticket_id) if isinstance(action, _ONE_TICKET_ACTION) else _load_ticket(ticket_id)
     match action:
         case SetField(field=name, value=value):
             if name == "status":

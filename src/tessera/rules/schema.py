@@ -41,7 +41,17 @@ from tessera.rules.actions import (
     SetField,
     Webhook,
 )
-from tessera.rules.conditions import Condition, Group, Node
+from tessera.rules.conditions import (
+    Condition,
+    Gate,
+    Group,
+    Input,
+    Node,
+    Test,
+    compile_node,
+    gate_of,
+    node_inputs,
+)
 from tessera.rules.templating import template_errors
 from tessera.rules.text import UnsafePattern, compile_safe
 from tessera.rules.vocabulary import (
@@ -99,6 +109,22 @@ class Rule:
         """The events a trigger listens to, as the engine matches them (computed once: the
         engine asks for every rule on every pass)."""
         return frozenset(e.value for e in self.events)
+
+    @cached_property
+    def conditions_test(self) -> Test:
+        """The conditions compiled once (``conditions.compile_node``): the parsed-rules cache
+        keeps this object, so a desk's rules are compiled once per change, not per event."""
+        return compile_node(self.conditions)
+
+    @cached_property
+    def condition_inputs(self) -> frozenset[Input]:
+        """What in a context the conditions read (``conditions.node_inputs``)."""
+        return node_inputs(self.conditions)
+
+    @cached_property
+    def gate(self) -> Gate | None:
+        """A ticket-state test the rule cannot match without (``conditions.gate_of``)."""
+        return gate_of(self.conditions)
 
 
 @dataclass(frozen=True)

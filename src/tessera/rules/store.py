@@ -47,7 +47,7 @@ def save_rule(
 
 
 def set_active(rule: Rule, active: bool) -> Rule:
-    # update() skips auto_now; the parsed-rules cache (rules.active) keys on updated_at.
+    # update() skips auto_now, and the rule list shows when a rule last changed.
     Rule.objects.filter(pk=rule.pk).update(is_active=active, updated_at=timezone.now())
     rule.is_active = active
     return rule
