@@ -40,6 +40,16 @@ def _int(name: str, raw: str, minimum: int = 0) -> int:
     return value
 
 
+def _probability(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number between 0.5 and 1, not {raw!r}") from None
+    if not 0.5 <= value <= 1.0:
+        raise ConfigError(f"{name} must be between 0.5 and 1, not {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Env:
     debug: bool
@@ -59,6 +69,10 @@ class Env:
     reply_domain: str
     db_pool_size: int = 10
     list_counts_seconds: int = 10
+    # The spam filter stays silent until it has learned this many spam and this many ham
+    # messages, and marks new mail as spam only at or above the threshold probability.
+    spam_min_examples: int = 20
+    spam_threshold: float = 0.99
     mailgun_signing_key: str = ""
     inbound_webhook_secret: str = ""
     # Amazon SES inbound: SNS topics accepted (empty: any topic whose message Amazon signed),
@@ -184,6 +198,10 @@ def read_env(environ: os._Environ[str] | dict[str, str] | None = None) -> Env:
         list_counts_seconds=_int(
             "TESSERA_LIST_COUNTS_SECONDS", env.get("TESSERA_LIST_COUNTS_SECONDS", "10")
         ),
+        spam_min_examples=_int(
+            "TESSERA_SPAM_MIN_EXAMPLES", env.get("TESSERA_SPAM_MIN_EXAMPLES", "20"), minimum=1
+        ),
+        spam_threshold=_probability("TESSERA_SPAM_THRESHOLD", env.get("TESSERA_SPAM_THRESHOLD", "0.99")),
         csrf_trusted_origins=[site_url],
         field_keys=field_keys,
         mail_allowed_networks=mail_networks,

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "tessera.sla",
     "tessera.routing",
     "tessera.search",
+    "tessera.spam",
     "tessera.reports",
     "tessera.api",
     "tessera.web",
@@ -211,6 +212,8 @@ TESSERA = {
     "SITE_URL": ENV.site_url,
     "REPLY_DOMAIN": ENV.reply_domain,
     "LIST_COUNTS_SECONDS": ENV.list_counts_seconds,
+    "SPAM_MIN_EXAMPLES": ENV.spam_min_examples,
+    "SPAM_THRESHOLD": ENV.spam_threshold,
     "FIELD_KEYS": ENV.field_keys,
     # Amazon SES inbound (/inbound/amazon-ses/): see tessera.channels.sns. Only https: the
     # certificate is trusted because TLS proved it came from Amazon's host.

@@ -26,6 +26,7 @@ urlpatterns = [
     path("tickets/<int:number>/link", views.post_link, name="link"),
     path("tickets/<int:number>/links/<int:link_id>/delete", views.post_unlink, name="unlink"),
     path("tickets/<int:number>/untag", views.post_untag, name="untag"),
+    path("tickets/<int:number>/spam", views.post_spam, name="spam"),
     path("tickets/<int:number>/split/<int:message_id>", views.post_split, name="split"),
     path("attachments/<int:attachment_id>", views.download_attachment, name="attachment"),
     path("tickets/new", contact_views.new_ticket, name="new_ticket"),

@@ -414,6 +414,14 @@ def post_untag(request: HttpRequest, number: int) -> HttpResponse:
 
 @agent_required
 @require_POST
+def post_spam(request: HttpRequest, number: int) -> HttpResponse:
+    # Anything but an explicit "0" marks: a missing field should not silently unmark.
+    is_spam = request.POST.get("is_spam", "1") != "0"
+    return _on_ticket(request, number, lambda actor, ticket: actions.mark_spam(actor, ticket, is_spam=is_spam))
+
+
+@agent_required
+@require_POST
 def post_split(request: HttpRequest, number: int, message_id: int) -> HttpResponse:
     actor = _actor(request)
     try:

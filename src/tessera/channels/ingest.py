@@ -46,10 +46,13 @@ from tessera.channels.threading import ThreadMatch, bracketed, find_thread
 from tessera.core import time
 from tessera.core.effects import enqueue
 from tessera.core.errors import TesseraError, ValidationFailed
+from tessera.spam import store as spam_store
+from tessera.spam.learning import score_parsed
 from tessera.tickets.actions import (
     add_customer_message,
     create_ticket,
     link,
+    mark_spam,
     record_delivery_failure,
     set_needs_review,
 )
@@ -483,6 +486,12 @@ def _deliver_to_ticket(
         # A closed ticket stays closed: the customer's new words open a follow-up beside it.
         reason["follow_up_of"] = target.number
         related = target
+    # Only mail that opens a conversation is scored: an answer on a thread we started, or a
+    # forward an agent chose to send in, is not spam whatever its words look like.
+    spam = score_parsed(parsed) if target is None and forward is None else None
+    if spam is not None:
+        reason["spam_probability"] = round(spam.probability, 4)
+        reason["spam_clues"] = [token for token, _f in spam.clues[:5]]
     fields = _message_fields(parsed, reason)
     fields.pop("channel")
     subject = parsed.subject.strip()
@@ -507,6 +516,8 @@ def _deliver_to_ticket(
         # A stranger's mail that matched someone else's ticket, or a forward whose agent
         # address is unverified: an agent decides what it is.
         ticket = set_needs_review(Actor.system(channel=Channel.EMAIL), ticket, True)
+    if spam is not None and spam.probability >= spam_store.threshold():
+        ticket = mark_spam(Actor.system(channel=Channel.EMAIL), ticket)
     return Outcome(InboundStatus.PROCESSED, ticket=ticket, message=ticket.messages.order_by("id").first())
 
 

@@ -50,6 +50,10 @@ POST_MATRIX: dict[str, tuple[dict[str, Any], dict[str, int]]] = {
         {"target": "{other}"},
         {"anonymous": 302, "customer_a": 404, "customer_b": 404, "agent": 302, "outsider": 404, "light": 403, "admin": 302},
     ),
+    "/desk/tickets/{n}/spam": (
+        {"is_spam": "1"},
+        {"anonymous": 302, "customer_a": 404, "customer_b": 404, "agent": 302, "outsider": 404, "light": 403, "admin": 302},
+    ),
 }
 
 
@@ -76,7 +80,8 @@ def test_every_desk_route_is_in_a_matrix() -> None:
     # Availability and working hours: test_availability.py.
     settings_routes |= {"me/availability", "agents/<int:agent_id>/hours"}
     covered = settings_routes | {"", "tickets/<int:number>/", "attachments/<int:attachment_id>", "tickets/<int:number>/reply",
-               "tickets/<int:number>/fields", "tickets/<int:number>/merge", "tickets/<int:number>/assign-me"}
+               "tickets/<int:number>/fields", "tickets/<int:number>/merge", "tickets/<int:number>/assign-me",
+               "tickets/<int:number>/spam"}
     assert {str(p.pattern) for p in urlpatterns} == covered
 
 

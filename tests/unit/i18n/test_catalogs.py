@@ -27,7 +27,7 @@ SAME_AS_ENGLISH = {
     "*": {"API", "Facebook", "Google (Gmail, Google Workspace)", "LINE", "Microsoft 365, Outlook.com", "SLA", "SMS", "STARTTLS", "Telegram", "Twitter", "WhatsApp", "Zalo"},
     "vi": {"Email"},
     "th": set(),
-    "pl": {"Administrator", "Operator", "Port", "Problem", "Status", "System", "Tag"},
+    "pl": {"Administrator", "Operator", "Port", "Problem", "Spam", "Status", "System", "Tag"},
 }
 
 

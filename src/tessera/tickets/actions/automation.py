@@ -8,6 +8,7 @@ from django.db import transaction
 
 from tessera.accounts.actor import Actor
 from tessera.core import time
+from tessera.core.effects import enqueue
 from tessera.tickets.actions._base import event, lock, require, save_ticket, write_events
 from tessera.tickets.models import EventKind, Ticket, TicketEvent
 from tessera.tickets.permissions import can_edit
@@ -23,6 +24,12 @@ def mark_spam(actor: Actor, ticket: Ticket, *, is_spam: bool = True) -> Ticket:
         locked.is_spam = is_spam
         save_ticket(locked, ["is_spam"], at)
         write_events([event(locked, actor, EventKind.FIELD, field="is_spam", before=not is_spam, after=is_spam, at=at)])
+        if actor.user is not None and not actor.rule:
+            # A person's judgement teaches the spam filter; a rule's or the filter's own does
+            # not, or the filter would learn from its own guesses.
+            from tessera.spam.tasks import learn_from_ticket
+
+            enqueue(learn_from_ticket, locked.pk)
         return locked
 
 

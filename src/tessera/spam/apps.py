@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SpamConfig(AppConfig):
+    name = "tessera.spam"
+    label = "spam"
