@@ -18,6 +18,7 @@ from tessera.channels import mailboxes
 from tessera.channels.models import Mailbox
 from tessera.core import time
 from tessera.core.errors import NotFound, TesseraError
+from tessera.spam import store as spam_store
 from tessera.web.decorators import admin_required
 
 # Providers' inbound endpoints, by URL name; one that is not installed is left out.
@@ -62,6 +63,7 @@ def _page(request: HttpRequest, form: MailboxForm, editing: Mailbox | None, *, s
         "error": error,
         "provider_urls": _provider_urls(),
         "oauth_redirect_uri": _redirect_uri(),
+        "spam": spam_store.status(),
     }
     return render(request, "agent_ui/mailboxes.html", context, status=status)
 

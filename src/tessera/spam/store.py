@@ -8,6 +8,7 @@ at once both count, and the statement is the same on PostgreSQL and SQLite (3.24
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -64,6 +65,25 @@ def unlearn(tokens: Iterable[str], is_spam: bool) -> None:
             TokenCount.objects.filter(token__in=batch).update(**{field: Greatest(F(field) - 1, 0)})
         # Tokens nobody has any more are dead weight in every later lookup.
         TokenCount.objects.filter(token__in=rows[1:], spam=0, ham=0).delete()
+
+
+@dataclass(frozen=True)
+class FilterStatus:
+    """What admins see of the filter: how much it has learned, and whether it acts yet."""
+
+    spam: int
+    ham: int
+    min_examples: int
+    threshold: float
+
+    @property
+    def active(self) -> bool:
+        return self.spam >= self.min_examples and self.ham >= self.min_examples
+
+
+def status() -> FilterStatus:
+    learned = totals()
+    return FilterStatus(learned.spam, learned.ham, classifier_settings().min_examples, threshold())
 
 
 def totals() -> Totals:

@@ -363,3 +363,18 @@ def test_api_creates_reads_updates_and_deletes_without_ever_returning_secrets(
 
     assert client.delete(f"/api/v1/mailboxes/{mailbox_id}", headers=headers).status_code == 204
     assert not Mailbox.objects.exists()
+
+
+def test_the_mailbox_page_says_what_the_spam_filter_has_learned(
+    support: Department, admin: User, settings: Any
+) -> None:
+    from tessera.spam import store as spam_store
+
+    settings.TESSERA = {**settings.TESSERA, "SPAM_MIN_EXAMPLES": 2}
+    client = admin_client(admin)
+    page = client.get("/desk/settings/mailboxes/").content.decode()
+    assert "0 spam and 0 genuine" in page and "once it has 2 examples of each" in page
+    for is_spam in (True, True, False, False):
+        spam_store.learn(["subj:viagra" if is_spam else "subj:faktura"], is_spam)
+    page = client.get("/desk/settings/mailboxes/").content.decode()
+    assert "2 spam and 2 genuine" in page and "is marked as spam" in page
