@@ -270,17 +270,7 @@ def evaluate_condition(condition: Condition, context: Context) -> bool:
         spec = field_spec(condition.field)
         if spec is None or not spec.change_key:
             return False
-        change = event_changes(context).get(spec.change_key)
-        if change is None:
-            return False
-        before, after = change
-        if values_equal(before, after, insensitive):
-            return False
-        if op is Op.CHANGED_FROM:
-            return values_equal(before, expected, insensitive)
-        if op is Op.CHANGED_TO:
-            return values_equal(after, expected, insensitive)
-        return True
+        return _change_matches(event_changes(context).get(spec.change_key), op, expected, insensitive)
 
     actual = resolve(context, condition.field)
     match op:
@@ -552,19 +542,23 @@ def _change_test(condition: Condition) -> Test:
     insensitive = condition.accent_insensitive
 
     def test(context: Context) -> bool:
-        change = event_changes(context).get(key)
-        if change is None:
-            return False
-        before, after = change
-        if values_equal(before, after, insensitive):
-            return False
-        if op is Op.CHANGED_FROM:
-            return values_equal(before, expected, insensitive)
-        if op is Op.CHANGED_TO:
-            return values_equal(after, expected, insensitive)
-        return True
+        return _change_matches(event_changes(context).get(key), op, expected, insensitive)
 
     return test
+
+
+def _change_matches(change: tuple[Any, Any] | None, op: Op, expected: Any, insensitive: bool) -> bool:
+    """changed / changed from / changed to, on the (before, after) pair of this event."""
+    if change is None:
+        return False
+    before, after = change
+    if values_equal(before, after, insensitive):
+        return False
+    if op is Op.CHANGED_FROM:
+        return values_equal(before, expected, insensitive)
+    if op is Op.CHANGED_TO:
+        return values_equal(after, expected, insensitive)
+    return True
 
 
 def compile_condition(condition: Condition) -> Test:
