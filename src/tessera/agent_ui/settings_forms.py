@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from datetime import time as dt_time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from tessera.accounts.models import Availability, ClosingPolicy, Department, Role
 from tessera.channels.models import AfterCommit, ImapSecurity, MailboxKind, OAuth2Provider
 from tessera.tickets.models import FieldType
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 STAFF_ROLE_CHOICES = [(r.value, r.label) for r in (Role.ADMIN, Role.AGENT, Role.LIGHT_AGENT)]
 
@@ -82,6 +85,18 @@ class AvailabilityForm(forms.Form):
         return moment
 
 
+def _secret_field(label: StrOrPromise, help_text: StrOrPromise, autocomplete: str = "off") -> forms.CharField:
+    """A write-only secret: never rendered back, kept verbatim (spaces may belong to it)."""
+    return forms.CharField(
+        max_length=4096,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": autocomplete}),
+        label=label,
+        help_text=help_text,
+    )
+
+
 class MailboxForm(forms.Form):
     """A mailbox's settings. The secrets are never filled in: blank keeps what is stored."""
 
@@ -93,22 +108,11 @@ class MailboxForm(forms.Form):
     imap_port = forms.IntegerField(min_value=1, max_value=65535, initial=993, label=_("Port"))
     imap_security = forms.ChoiceField(choices=ImapSecurity.choices, label=_("Connection security"))
     username = forms.CharField(max_length=255, required=False, label=_("User name"))
-    password = forms.CharField(
-        max_length=4096,
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        label=_("Password"),
-        help_text=_("Leave blank to keep the stored one."),
-    )
+    password = _secret_field(_("Password"), _("Leave blank to keep the stored one."), "new-password")
     clear_password = forms.BooleanField(required=False, label=_("Remove the stored password"))
-    oauth2_access_token = forms.CharField(
-        max_length=4096,
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        label=_("OAuth2 access token (XOAUTH2)"),
-        help_text=_("Used instead of the password when set. Leave blank to keep the stored one."),
+    oauth2_access_token = _secret_field(
+        _("OAuth2 access token (XOAUTH2)"),
+        _("Used instead of the password when set. Leave blank to keep the stored one."),
     )
     clear_oauth2_access_token = forms.BooleanField(required=False, label=_("Remove the stored token"))
     oauth2_provider = forms.ChoiceField(
@@ -116,14 +120,7 @@ class MailboxForm(forms.Form):
         help_text=_("With an OAuth2 app the access token is renewed automatically after you sign in once."),
     )
     oauth2_client_id = forms.CharField(max_length=255, required=False, label=_("OAuth2 client id"))
-    oauth2_client_secret = forms.CharField(
-        max_length=4096,
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        label=_("OAuth2 client secret"),
-        help_text=_("Leave blank to keep the stored one."),
-    )
+    oauth2_client_secret = _secret_field(_("OAuth2 client secret"), _("Leave blank to keep the stored one."))
     clear_oauth2_client_secret = forms.BooleanField(required=False, label=_("Remove the stored client secret"))
     oauth2_authorize_url = forms.CharField(
         max_length=500, required=False, label=_("Authorization URL"),
